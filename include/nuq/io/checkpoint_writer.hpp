@@ -113,7 +113,8 @@ public:
         require(declaring, "add");
         if (index_.contains(name))
             throw error("checkpoint_writer.duplicate", out_.string() + ", tensor '" + name + "'",
-                        "was declared twice", "unique names");
+                        "was declared twice", "unique names",
+                        "declare each tensor once");
         auto const bytes = detail::tensor_bytes(type, shape, out_.string() + ", tensor '" + name + "'");
         index_.emplace(name, tensors_.size());
         tensors_.push_back({std::move(name), type, std::move(shape), bytes, 0});
@@ -124,7 +125,8 @@ public:
         require(declaring, "set_config");
         if (!config.is_object())
             throw error("checkpoint_writer.config", out_.string(),
-                        std::string("config is a JSON ") + config.type_name(), "a JSON object");
+                        std::string("config is a JSON ") + config.type_name(), "a JSON object",
+                        "pass the parsed config.json object");
         config_ = std::move(config);
     }
 
@@ -198,7 +200,8 @@ public:
             throw error("checkpoint_writer.size", out_.string() + ", tensor '" +
                             std::string(name) + "'",
                         std::to_string(bytes.size()) + " bytes more after the tensor was complete",
-                        "each tensor's bytes written once");
+                        "each tensor's bytes written once",
+                        "write each tensor's bytes exactly once");
         if (o.writer.path().empty()) o.writer.begin(tmp_ / shards_[s].file);
         o.writer.write(name, bytes);
         o.remaining -= bytes.size();
@@ -259,7 +262,8 @@ private:
         if (it == index_.end())
             throw error("checkpoint_writer.unknown", out_.string() + ", tensor '" +
                             std::string(name) + "'",
-                        "was not declared with add() before begin()", "a declared tensor");
+                        "was not declared with add() before begin()", "a declared tensor",
+                        "add() every tensor before begin()");
         return tensors_[it->second];
     }
 
@@ -336,7 +340,8 @@ private:
             return j.dump(2, ' ', true) + "\n";
         } catch (nlohmann::json::exception const& e) {
             throw error("checkpoint_writer.config", out_.string(),
-                        std::string("cannot serialize JSON: ") + e.what(), "valid UTF-8 strings");
+                        std::string("cannot serialize JSON: ") + e.what(), "valid UTF-8 strings",
+                        "replace the invalid strings in the config");
         }
     }
 

@@ -89,7 +89,8 @@ public:
         }
         struct stat st {};
         if (::fstat(fd.get(), &st) != 0)
-            throw error("io.open", path.string(), "cannot stat: " + errno_text(errno));
+            throw error("io.open", path.string(), "cannot stat: " + errno_text(errno), "",
+                        "check the file system");
         if (!S_ISREG(st.st_mode))
             throw error("io.open", path.string(), "is not a regular file", "",
                         "pass the path of a file, not a directory or device");

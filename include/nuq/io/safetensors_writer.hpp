@@ -79,11 +79,12 @@ inline std::uint64_t tensor_bytes(dtype type, std::vector<std::int64_t> const& s
     for (auto d : shape) {
         if (d < 0)
             throw error("safetensors_writer.shape", where,
-                        "dimension " + std::to_string(d) + " is negative", "non-negative sizes");
+                        "dimension " + std::to_string(d) + " is negative", "non-negative sizes",
+                        "fix the tensor's shape");
         if (__builtin_mul_overflow(n, static_cast<std::uint64_t>(d), &n) ||
             n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
             throw error("safetensors_writer.shape", where, "size overflows 2^63 bytes",
-                        "a tensor that fits in a file");
+                        "a tensor that fits in a file", "fix the tensor's shape");
     }
     return n;
 }
@@ -132,14 +133,17 @@ public:
         require(declaring, "add");
         if (name.empty() || name == "__metadata__")
             throw error("safetensors_writer.name", "tensor '" + name + "'",
-                        "is not usable as a tensor name", "a non-empty name other than __metadata__");
+                        "is not usable as a tensor name", "a non-empty name other than __metadata__",
+                        "rename the tensor");
         detail::json_quote(name, "tensor '" + name + "'");
         if (size_of(type) == 0)
             throw error("safetensors_writer.dtype", "tensor '" + name + "'",
-                        "has no storable dtype", "one of the dtypes of nuq/numeric/dtype.hpp");
+                        "has no storable dtype", "one of the dtypes of nuq/numeric/dtype.hpp",
+                        "give the tensor a concrete dtype");
         if (index_.contains(name))
             throw error("safetensors_writer.duplicate", "tensor '" + name + "'",
-                        "was declared twice", "unique names");
+                        "was declared twice", "unique names",
+                        "declare each tensor once");
         auto const bytes = detail::tensor_bytes(type, shape, "tensor '" + name + "'");
         index_.emplace(name, tensors_.size());
         tensors_.push_back({std::move(name), type, std::move(shape), 0, bytes, 0});
@@ -185,14 +189,16 @@ public:
         if (it == index_.end())
             throw error("safetensors_writer.unknown", path_.string() + ", tensor '" +
                             std::string(name) + "'",
-                        "was not declared with add() before begin()", "a declared tensor");
+                        "was not declared with add() before begin()", "a declared tensor",
+                        "add() every tensor before begin()");
         auto& t = tensors_[it->second];
         if (bytes.size() > t.size - t.written)
             throw error("safetensors_writer.size", path_.string() + ", tensor '" + t.name + "'",
                         std::to_string(bytes.size()) + " more bytes after " +
                             std::to_string(t.written) + " already written",
                         std::to_string(t.size) + " bytes in all (" +
-                            std::string(safetensors_name(t.type)) + " x shape)");
+                            std::string(safetensors_name(t.type)) + " x shape)",
+                        "write exactly the bytes of the declared dtype and shape");
         detail::pwrite_all(fd_.get(), bytes, data_start_ + t.begin + t.written, tmp_);
         t.written += bytes.size();
     }
@@ -213,7 +219,8 @@ public:
                             path_.string() + ", tensor '" + t.name + "'",
                             "only " + std::to_string(t.written) + " of " + std::to_string(t.size) +
                                 " bytes were written",
-                            "every declared tensor written in full before finish()");
+                            "every declared tensor written in full before finish()",
+                                "write() the rest of the tensor before finish()");
         }
         detail::sync_and_close(fd_, tmp_);
         std::error_code ec;

@@ -25,7 +25,7 @@ struct modifier_info {
 
 /// One resolved config group of a quantizing modifier: `config_groups` as written, or the
 /// groups llm-compressor builds from `scheme` (`group_0`, `group_1`, ... over the presets).
-struct config_group {
+struct scheme_group {
     std::string name;   ///< "group_1"
     std::string path;   ///< recipe path of the group (or of `scheme`)
     quant_scheme scheme;
@@ -36,7 +36,7 @@ struct quantization_fields {
     /// What llm-compressor's resolve_quantization_config gives: the config groups with
     /// observer overrides applied (and, for GPTQ, actorder resolved). With neither `scheme`
     /// nor `config_groups`, one group with no args on `targets` (it quantizes nothing).
-    std::vector<config_group> groups;
+    std::vector<scheme_group> groups;
     std::vector<std::string> targets{"Linear"};
     std::vector<std::string> ignore;
     std::optional<quant_args> kv_cache_scheme;

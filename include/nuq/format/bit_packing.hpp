@@ -1,0 +1,58 @@
+#pragma once
+// Packing of unsigned b-bit codes (1 ≤ b ≤ 8) into int32 words, both layouts of pack-quantized
+// (FORMAT.md §5.3):
+//  - dense (compressed-tensors ≥ 0.18): each row is a little-endian bit stream, element i at
+//    stream bits [i·b, i·b+b), possibly straddling two words; ceil(n·b/32) words per row;
+//  - element-aligned (≤ 0.17): 32/b whole elements per word, ceil(n/(32/b)) words per row.
+// For b ∈ {1, 2, 4, 8} the two are identical.
+#include <cstdint>
+
+namespace nuq::format {
+
+enum class bit_layout { dense, element_aligned };
+
+constexpr std::int64_t packed_words(std::int64_t n, int bits, bit_layout layout) {
+    if (layout == bit_layout::dense) return (n * bits + 31) / 32;
+    std::int64_t const per_word = 32 / bits;
+    return (n + per_word - 1) / per_word;
+}
+
+/// Packs n codes (each < 2^bits) of one row into `out` (packed_words(n) words).
+inline void pack_row(std::uint8_t const* u, std::int64_t n, int bits, bit_layout layout,
+                     std::uint32_t* out) {
+    std::int64_t const words = packed_words(n, bits, layout);
+    for (std::int64_t w = 0; w < words; ++w) out[w] = 0;
+    if (layout == bit_layout::dense) {
+        for (std::int64_t i = 0; i < n; ++i) {
+            std::int64_t const bit = i * bits;
+            std::uint64_t const v = static_cast<std::uint64_t>(u[i]) << (bit % 32);
+            out[bit / 32] |= static_cast<std::uint32_t>(v);
+            if ((bit % 32) + bits > 32) out[bit / 32 + 1] |= static_cast<std::uint32_t>(v >> 32);
+        }
+    } else {
+        std::int64_t const per_word = 32 / bits;
+        for (std::int64_t i = 0; i < n; ++i)
+            out[i / per_word] |= static_cast<std::uint32_t>(u[i]) << ((i % per_word) * bits);
+    }
+}
+
+/// Inverse of pack_row: n codes of one row.
+inline void unpack_row(std::uint32_t const* in, std::int64_t n, int bits, bit_layout layout,
+                       std::uint8_t* u) {
+    std::uint32_t const mask = (1u << bits) - 1u;
+    if (layout == bit_layout::dense) {
+        std::int64_t const words = packed_words(n, bits, layout);
+        for (std::int64_t i = 0; i < n; ++i) {
+            std::int64_t const bit = i * bits, w = bit / 32;
+            std::uint64_t v = in[w];
+            if (w + 1 < words) v |= static_cast<std::uint64_t>(in[w + 1]) << 32;
+            u[i] = static_cast<std::uint8_t>((v >> (bit % 32)) & mask);
+        }
+    } else {
+        std::int64_t const per_word = 32 / bits;
+        for (std::int64_t i = 0; i < n; ++i)
+            u[i] = static_cast<std::uint8_t>((in[i / per_word] >> ((i % per_word) * bits)) & mask);
+    }
+}
+
+} // namespace nuq::format

@@ -171,22 +171,19 @@ TEST_CASE("f32 to bf16, fp16 and e4m3 codes and R_bf16, R_f16 match the scalar t
     }
     for_each_path([&](auto run, std::string const& name) {
         INFO(name);
+        auto check_codes = [&](auto const& out, auto const& ref, char const* what) {
+            long const bad = first_mismatch(out, ref);
+            INFO(what << " of " << (bad < 0 ? "" : hex(bits(in[static_cast<std::size_t>(bad)]))));
+            CHECK(bad == -1);
+        };
         std::vector<std::uint16_t> out16(in.size());
         run(f32_to_bf16_kernel{}, in.data(), out16.data(), in.size());
-        long bad = first_mismatch(out16, ref_bf16);
-        INFO("bf16 of " << (bad < 0 ? "" : hex(bits(in[static_cast<std::size_t>(bad)]))));
-        CHECK(bad == -1);
-
+        check_codes(out16, ref_bf16, "bf16");
         run(f32_to_f16_kernel{}, in.data(), out16.data(), in.size());
-        bad = first_mismatch(out16, ref_f16);
-        INFO("f16 of " << (bad < 0 ? "" : hex(bits(in[static_cast<std::size_t>(bad)]))));
-        CHECK(bad == -1);
-
+        check_codes(out16, ref_f16, "f16");
         std::vector<std::uint8_t> out8(in.size());
         run(f32_to_e4m3_kernel{}, in.data(), out8.data(), in.size());
-        bad = first_mismatch(out8, ref_e4m3);
-        INFO("e4m3 of " << (bad < 0 ? "" : hex(bits(in[static_cast<std::size_t>(bad)]))));
-        CHECK(bad == -1);
+        check_codes(out8, ref_e4m3, "e4m3");
 
         std::vector<float> outf(in.size());
         std::vector<std::uint32_t> outb(in.size());

@@ -66,8 +66,11 @@ foreach(_i RANGE ${_nuq_simd_last})
   add_library(nuq_simd_arch${_i} OBJECT ${_nuq_simd_sources})
   target_link_libraries(nuq_simd_arch${_i} PRIVATE nuq::nuq nuq_warnings)
   target_compile_definitions(nuq_simd_arch${_i} PRIVATE NUQ_SIMD_ARCH_INDEX=${_i})
-  # No a*b+c contraction into FMA: kernels then round the same way on every arch.
-  target_compile_options(nuq_simd_arch${_i} PRIVATE ${_nuq_simd_arch${_i}_flags} -ffp-contract=off)
+  # No a*b+c contraction into FMA: kernels then round the same way on every arch. Always
+  # optimized: xsimd 8.1's AVX-512 code does not compile with GCC at -O0 (the intrinsics are
+  # macros there), and the ODR check counts on inlining.
+  target_compile_options(nuq_simd_arch${_i} PRIVATE ${_nuq_simd_arch${_i}_flags} -ffp-contract=off
+    $<$<CONFIG:Debug>:-O2>)
   list(APPEND _nuq_simd_objects $<TARGET_OBJECTS:nuq_simd_arch${_i}>)
 endforeach()
 

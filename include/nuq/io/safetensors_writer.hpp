@@ -271,10 +271,11 @@ private:
         std::string h = "{";
         if (!metadata_.empty()) {
             h += "\"__metadata__\":{";
-            bool first = true;
             for (auto const& [k, v] : metadata_) {
-                h += (first ? "" : ",") + nlohmann::json(k).dump() + ":" + nlohmann::json(v).dump();
-                first = false;
+                if (h.back() != '{') h += ',';
+                h += nlohmann::json(k).dump();
+                h += ':';
+                h += nlohmann::json(v).dump();
             }
             h += "}";
         }
@@ -286,8 +287,10 @@ private:
             if (h.size() > 1) h += ",";
             h += nlohmann::json(t.name).dump() + ":{\"dtype\":\"" +
                  std::string(safetensors_name(t.type)) + "\",\"shape\":[";
-            for (std::size_t d = 0; d < t.shape.size(); ++d)
-                h += (d ? "," : "") + std::to_string(t.shape[d]);
+            for (std::size_t d = 0; d < t.shape.size(); ++d) {
+                if (d) h += ',';
+                h += std::to_string(t.shape[d]);
+            }
             h += "],\"data_offsets\":[" + std::to_string(t.begin) + "," +
                  std::to_string(t.begin + t.size) + "]}";
         }

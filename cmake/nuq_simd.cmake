@@ -40,14 +40,20 @@ if(CMAKE_SCRIPT_MODE_FILE)
   set(_tag "${_nuq_simd_arch${NUQ_SIMD_CHECK_INDEX}_name}")
   foreach(_i RANGE ${_first} ${_last})
     list(GET _args ${_i} _obj)
-    execute_process(COMMAND "${_nm}" -C -g --defined-only "${_obj}"
+    execute_process(COMMAND "${_nm}" -C --defined-only "${_obj}"
       OUTPUT_VARIABLE _out RESULT_VARIABLE _rc)
     if(NOT _rc EQUAL 0)
       message(FATAL_ERROR "nuq_simd: ${_nm} failed on ${_obj}")
     endif()
     string(REPLACE "\n" ";" _lines "${_out}")
     foreach(_line IN LISTS _lines)
-      # Only code (T, W, i) can hold instructions the CPU lacks; data is the same on every arch.
+      # Code run at start-up (dynamic initialization) runs on every CPU.
+      if(_line MATCHES "_GLOBAL__sub_I")
+        message(FATAL_ERROR "nuq_simd: ${_obj} has a static initializer, which would run "
+          "${_tag} code on every CPU at start-up: keep variables with dynamic "
+          "initialization out of the per-arch units.\n  ${_line}")
+      endif()
+      # Only external code (T, W, i) can be shared; data is the same on every arch.
       string(FIND "${_line}" "${_tag}" _at)
       if(_line MATCHES "^[0-9a-fA-F]* [TWi] " AND _at EQUAL -1)
         message(FATAL_ERROR "nuq_simd: ${_obj} defines a symbol that does not name ${_tag}, "

@@ -22,7 +22,8 @@
 // K::operator()<Arch>, xsimd's kernels on Arch. No other arch's code can refer to those.
 // `run` is [[gnu::flatten]] so that everything without the arch in its name (std::, scalar
 // helpers) is inlined into it rather than emitted, and the build lists each per-arch object's
-// symbols with nm and fails on any that does not name the arch (nuq_simd.cmake).
+// symbols with nm and fails on any code symbol that does not name the arch, and on any static
+// initializer, which would run that arch's code at start-up on every CPU (nuq_simd.cmake).
 #include <cstddef>
 #include <utility>
 

@@ -58,7 +58,7 @@ template <class A> u32x<A> f32_to_bf16_bits(f32x<A> x) {
     return detail::if_greater(u & 0x7FFFFFFFu, 0x7F800000u, u32x<A>(0x7FC0u), r);
 }
 
-/// float(bfloat16_t::from_bits(h)) for the low 16 bits h of each lane (upper bits must be 0).
+/// float(bfloat16_t::from_bits(h)) for the low 16 bits h of each lane (upper bits ignored).
 template <class A> f32x<A> bf16_bits_to_f32(u32x<A> h) { return detail::as_f32(h << 16); }
 
 /// float16_t::round_bits: RNE with subnormals, ≥ 65520 → ±inf, NaN → 0x7E00 | sign.

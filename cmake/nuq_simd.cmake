@@ -14,9 +14,9 @@
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$" OR CMAKE_SCRIPT_MODE_FILE)
   set(_nuq_simd_arch_count 3)
   set(_nuq_simd_arch0_name "xsimd::avx512bw")
-  # -Wno-maybe-uninitialized: GCC 12's avx512fintrin.h trips it (`__Y = __Y`, GCC PR 105593).
+  # -Wno-*uninitialized: GCC 12's avx512fintrin.h trips them (`__Y = __Y`, GCC PR 105593).
   set(_nuq_simd_arch0_flags -mavx512f -mavx512cd -mavx512dq -mavx512bw -mavx2 -mfma
-      -Wno-maybe-uninitialized)
+      -Wno-maybe-uninitialized -Wno-uninitialized)
   set(_nuq_simd_arch1_name "xsimd::fma3<xsimd::avx2>")
   set(_nuq_simd_arch1_flags -mavx2 -mfma)
   set(_nuq_simd_arch2_name "xsimd::sse2") # the x86-64 baseline: no flags
@@ -73,8 +73,8 @@ foreach(_i RANGE ${_nuq_simd_last})
   target_link_libraries(nuq_simd_arch${_i} PRIVATE nuq::nuq nuq_warnings)
   target_compile_definitions(nuq_simd_arch${_i} PRIVATE NUQ_SIMD_ARCH_INDEX=${_i})
   # No a*b+c contraction into FMA: kernels then round the same way on every arch. Always
-  # optimized: xsimd 8.1's AVX-512 code does not compile with GCC at -O0 (the intrinsics are
-  # macros there), and the ODR check counts on inlining.
+  # optimized: at -O0 GCC emits xsimd's helpers out of line even under [[gnu::flatten]], and
+  # the symbol check would (rightly) reject them.
   target_compile_options(nuq_simd_arch${_i} PRIVATE ${_nuq_simd_arch${_i}_flags} -ffp-contract=off
     $<$<CONFIG:Debug>:-O2>)
   list(APPEND _nuq_simd_objects $<TARGET_OBJECTS:nuq_simd_arch${_i}>)

@@ -34,16 +34,17 @@ template <class A> f32x<A> as_f32(u32x<A> x) { return xsimd::bitwise_cast<f32x<A
 template <class A> i32x<A> as_i32(u32x<A> x) { return xsimd::bitwise_cast<i32x<A>>(x); }
 
 // Compares and min go through signed lanes: SSE2 has no unsigned 32-bit compare, and every
-// operand compared here is below 2^31.
+// operand compared here is below 2^31. Selects go through float lanes: xsimd 8.1's integer
+// select for avx512bw does not compile with GCC 12 at -O0.
 /// a < b ? t : f, lane-wise.
 template <class A> u32x<A> if_less(u32x<A> a, std::uint32_t b, u32x<A> t, u32x<A> f) {
-    auto const lt = as_i32(a) < i32x<A>(static_cast<std::int32_t>(b));
-    return as_u32(xsimd::select(lt, as_i32(t), as_i32(f)));
+    auto const lt = xsimd::bool_cast(as_i32(a) < i32x<A>(static_cast<std::int32_t>(b)));
+    return as_u32(xsimd::select(lt, as_f32(t), as_f32(f)));
 }
 /// a > b ? t : f, lane-wise.
 template <class A> u32x<A> if_greater(u32x<A> a, std::uint32_t b, u32x<A> t, u32x<A> f) {
-    auto const gt = as_i32(a) > i32x<A>(static_cast<std::int32_t>(b));
-    return as_u32(xsimd::select(gt, as_i32(t), as_i32(f)));
+    auto const gt = xsimd::bool_cast(as_i32(a) > i32x<A>(static_cast<std::int32_t>(b)));
+    return as_u32(xsimd::select(gt, as_f32(t), as_f32(f)));
 }
 template <class A> u32x<A> min_below_2_31(u32x<A> a, std::uint32_t b) {
     return as_u32(xsimd::min(as_i32(a), i32x<A>(static_cast<std::int32_t>(b))));

@@ -180,7 +180,11 @@ TEST_CASE("quant_args: JSON types are strict", "[quant_args]") {
              bad{{{"type", "fp"}}, "type"},
              bad{{{"strategy", "per_tensor"}}, "strategy"},
              bad{{{"strategy", "block"}, {"block_structure", "128X128"}}, "block_structure"},
+             bad{{{"strategy", "block"}, {"block_structure", "128x128x2"}}, "block_structure"},
+             bad{{{"strategy", "block"}, {"block_structure", "128x12a"}}, "block_structure"},
              bad{{{"strategy", "block"}, {"block_structure", {128}}}, "block_structure"},
+             // < -1 is rejected even where an explicit strategy makes group_size moot
+             bad{{{"strategy", "channel"}, {"group_size", -2}}, "group_size"},
              bad{{{"strategy", "block"}, {"block_structure", {128, true}}}, "block_structure"},
              bad{{{"dynamic", "true"}}, "dynamic"},
              bad{{{"actorder", "sorted"}}, "actorder"},

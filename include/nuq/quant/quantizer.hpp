@@ -2,6 +2,7 @@
 // quantizer<Scheme, Strategy>: qparams from min/max, quantize and dequantize one weight
 // [rows, cols] exactly as compressed-tensors does with llm-compressor's memoryless min-max
 // weight observer.
+#include <algorithm>
 #include <concepts>
 #include <cstdint>
 #include <limits>
@@ -10,8 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "nuq/detail/parallel.hpp"
 #include "nuq/error.hpp"
 #include "nuq/numeric/rounding.hpp"
+#include "nuq/quant/quantize_kernels.hpp"
 #include "nuq/quant/quantized_weight.hpp"
 #include "nuq/quant/strategy.hpp"
 #include "nuq/quant/unit_params.hpp"
@@ -23,25 +26,39 @@ template <weight_element D>
 struct weight_view {
     std::span<D const> data;
     std::int64_t rows = 0, cols = 0;
+    [[nodiscard]] D const* row(std::int64_t r) const { return data.data() + r * cols; }
 };
 
 /// Per-call inputs besides the weight.
 struct quantize_options {
-    std::optional<float> global_scale; ///< NVFP4: a scale shared by fused siblings
+    std::optional<float> global_scale;   ///< NVFP4: a scale shared by fused siblings
     std::span<std::int32_t const> g_idx; ///< activation order: group of each column
-    std::string where;                  ///< tensor name, for error messages
+    std::string where;                   ///< tensor name, for error messages
+    int threads = 0;                     ///< 0: every hardware thread
 };
+
+namespace detail {
+/// Rows per unit of parallel work: whole blocks for block strategies, else about 64 KiB.
+inline std::int64_t chunk_rows(std::int64_t cols, std::size_t elem_size, std::int64_t block) {
+    if (block > 0) return block;
+    return std::max<std::int64_t>(1, 65536 / std::max<std::int64_t>(1, cols * static_cast<std::int64_t>(elem_size)));
+}
+} // namespace detail
 
 /// Absolute maximum of a weight in D (NaN propagates), as the global-scale observer sees it.
 template <weight_element D>
-float absmax(weight_view<D> w) {
-    float mn = 0, mx = 0;
-    for (D v : w.data) {
-        float const f = to_float(v);
-        mn = nan_min(mn, f);
-        mx = nan_max(mx, f);
-    }
-    return nan_max(-mn, mx);
+float absmax(weight_view<D> w, int threads = 0) {
+    std::int64_t const rows = detail::chunk_rows(w.cols, sizeof(D), 0);
+    std::int64_t const chunks = (w.rows + rows - 1) / rows;
+    std::vector<float> mn(static_cast<std::size_t>(chunks), 0.0f), mx(mn);
+    nuq::detail::parallel_for(chunks, threads, [&](std::int64_t i) {
+        std::int64_t const r0 = i * rows, r1 = std::min(w.rows, r0 + rows);
+        auto const k = static_cast<std::size_t>(i);
+        kernels::minmax_ref(w.row(r0), (r1 - r0) * w.cols, mn[k], mx[k]);
+    });
+    float a = 0;
+    for (std::size_t k = 0; k < mn.size(); ++k) a = nan_max(a, nan_max(-mn[k], mx[k]));
+    return a;
 }
 
 /// Which scheme × strategy pairs exist.
@@ -58,6 +75,8 @@ class quantizer {
                   "This scheme cannot be combined with this strategy: NVFP4 needs tensor_group "
                   "(groups of 16 under a global scale), MXFP4/MXFP8 need group (groups of 32), "
                   "and int and fp8 schemes take tensor, channel, group or block.");
+    static constexpr bool is_tensor = Strategy::kind == quant_strategy::tensor;
+    static constexpr bool is_block = Strategy::kind == quant_strategy::block;
 
 public:
     using scheme_type = Scheme;
@@ -67,8 +86,11 @@ public:
     explicit quantizer(Strategy s) : strategy_(s) {}
     [[nodiscard]] Strategy const& strategy() const { return strategy_; }
 
-    template <weight_element D>
-    [[nodiscard]] quantized_weight quantize(weight_view<D> w, quantize_options const& o = {}) const {
+    /// Quantizes w: qparams in the returned value, codes handed to sink(r0, r1, codes) one
+    /// chunk of rows [r0, r1) at a time (row-major, (r1-r0)·cols bytes). Chunks may arrive
+    /// on several threads at once and in any order; each row arrives exactly once.
+    template <weight_element D, class Sink>
+    quantized_weight quantize_rows(weight_view<D> w, quantize_options const& o, Sink&& sink) const {
         strategy_.check(w.rows, w.cols, o.where);
         quantized_weight q;
         q.rows = w.rows;
@@ -79,41 +101,56 @@ public:
         q.scale_shape = strategy_.scale_shape(w.rows, w.cols);
         q.g_idx.assign(o.g_idx.begin(), o.g_idx.end());
         std::int32_t const* gi = q.g_idx.empty() ? nullptr : q.g_idx.data();
+        if (gi) check_g_idx(q, o.where);
 
         std::int64_t units = 1;
         for (auto d : q.scale_shape) units *= d;
-        std::vector<float> mn(static_cast<std::size_t>(units), 0.0f);
-        std::vector<float> mx(static_cast<std::size_t>(units), 0.0f);
-        // min/max per unit; starting from 0 is exact because the qparams clamp to include 0
-        for (std::int64_t r = 0; r < w.rows; ++r)
-            for (std::int64_t c = 0; c < w.cols; ++c) {
-                auto const u = static_cast<std::size_t>(strategy_.unit(r, c, w.cols, gi));
-                float const f = to_float(w.data[static_cast<std::size_t>(r * w.cols + c)]);
-                mn[u] = nan_min(mn[u], f);
-                mx[u] = nan_max(mx[u], f);
-            }
-
-        float gs = 1;
-        if constexpr (Scheme::uses_global_scale) {
-            gs = o.global_scale ? *o.global_scale : Scheme::template global_scale<D>(absmax(w));
-            q.global_scale = gs;
-        }
         std::vector<unit_params> params(static_cast<std::size_t>(units));
         q.scales.resize(params.size());
         if constexpr (!Scheme::symmetric) q.zero_points.resize(params.size());
-        for (std::size_t u = 0; u < params.size(); ++u) {
-            params[u] = Scheme::template params<D>(mn[u], mx[u], gs);
+        float gs = 1;
+        if constexpr (Scheme::uses_global_scale) {
+            gs = o.global_scale ? *o.global_scale
+                                : Scheme::template global_scale<D>(absmax(w, o.threads));
+            q.global_scale = gs;
+        }
+        auto set_params = [&](std::size_t u, float mn, float mx) {
+            params[u] = Scheme::template params<D>(mn, mx, gs);
             q.scales[u] = params[u].scale;
             if constexpr (!Scheme::symmetric) q.zero_points[u] = params[u].zero_point;
+        };
+        if constexpr (is_tensor) {
+            float const a = absmax(w, o.threads); // symmetric; the asymmetric case needs both
+            float mn = 0, mx = 0;
+            if constexpr (Scheme::symmetric) mn = -a, mx = a;
+            else kernels::minmax_ref(w.data.data(), w.rows * w.cols, mn, mx);
+            set_params(0, mn, mx);
         }
 
-        q.codes.resize(static_cast<std::size_t>(w.rows * w.cols));
-        for (std::int64_t r = 0; r < w.rows; ++r)
-            for (std::int64_t c = 0; c < w.cols; ++c) {
-                auto const i = static_cast<std::size_t>(r * w.cols + c);
-                auto const u = static_cast<std::size_t>(strategy_.unit(r, c, w.cols, gi));
-                q.codes[i] = Scheme::template quantize<D>(to_float(w.data[i]), params[u]);
-            }
+        std::int64_t block_rows = 0;
+        if constexpr (is_block) block_rows = strategy_.rows;
+        std::int64_t const rows = detail::chunk_rows(w.cols, sizeof(D), block_rows);
+        std::int64_t const chunks = (w.rows + rows - 1) / rows;
+        nuq::detail::parallel_for(chunks, o.threads, [&](std::int64_t i) {
+            std::int64_t const r0 = i * rows, r1 = std::min(w.rows, r0 + rows);
+            if constexpr (!is_tensor) observe_rows(w, r0, r1, gi, set_params);
+            thread_local std::vector<std::uint8_t> codes;
+            codes.resize(static_cast<std::size_t>((r1 - r0) * w.cols));
+            for (std::int64_t r = r0; r < r1; ++r)
+                quantize_row(w, r, gi, params, codes.data() + (r - r0) * w.cols);
+            sink(r0, r1, codes.data());
+        });
+        return q;
+    }
+
+    /// Quantizes w, keeping every code in the result.
+    template <weight_element D>
+    [[nodiscard]] quantized_weight quantize(weight_view<D> w, quantize_options const& o = {}) const {
+        std::vector<std::uint8_t> codes(static_cast<std::size_t>(w.rows * w.cols));
+        auto q = quantize_rows(w, o, [&](std::int64_t r0, std::int64_t r1, std::uint8_t const* c) {
+            std::copy(c, c + (r1 - r0) * w.cols, codes.begin() + r0 * w.cols);
+        });
+        q.codes = std::move(codes);
         return q;
     }
 
@@ -138,6 +175,63 @@ public:
     }
 
 private:
+    void check_g_idx(quantized_weight const& q, std::string const& where) const {
+        std::int64_t const groups = q.scale_shape.size() == 2 ? q.scale_shape[1] : 0;
+        if (static_cast<std::int64_t>(q.g_idx.size()) != q.cols || groups == 0)
+            throw error("quant.g_idx", where, "g_idx has " + std::to_string(q.g_idx.size()) +
+                        " entries", std::to_string(q.cols) + " (one per column, group strategy)");
+        for (auto g : q.g_idx)
+            if (g < 0 || g >= groups)
+                throw error("quant.g_idx", where, "g_idx holds group " + std::to_string(g),
+                            "0 ≤ g < " + std::to_string(groups));
+    }
+
+    /// Min/max of the units of rows [r0, r1), which no other rows touch (channel, group,
+    /// tensor_group, and block when [r0, r1) is one row of blocks), then their qparams.
+    template <weight_element D, class SetParams>
+    void observe_rows(weight_view<D> w, std::int64_t r0, std::int64_t r1, std::int32_t const* gi,
+                      SetParams& set_params) const {
+        // the units of these rows are one contiguous range (also with activation order)
+        std::int64_t const base = strategy_.unit(r0, 0, w.cols, nullptr);
+        std::int64_t const n = strategy_.unit(r1 - 1, w.cols - 1, w.cols, nullptr) - base + 1;
+        std::vector<float> mn(static_cast<std::size_t>(n), 0.0f), mx(mn);
+        for (std::int64_t r = r0; r < r1; ++r) {
+            D const* x = w.row(r);
+            if (gi) {
+                for (std::int64_t c = 0; c < w.cols; ++c) {
+                    auto const u = static_cast<std::size_t>(strategy_.unit(r, c, w.cols, gi) - base);
+                    kernels::minmax_ref(x + c, 1, mn[u], mx[u]);
+                }
+                continue;
+            }
+            std::int64_t const len = strategy_.run_length(w.cols);
+            for (std::int64_t c = 0; c < w.cols; c += len) {
+                auto const u = static_cast<std::size_t>(strategy_.unit(r, c, w.cols, nullptr) - base);
+                kernels::minmax_ref(x + c, std::min(len, w.cols - c), mn[u], mx[u]);
+            }
+        }
+        for (std::size_t u = 0; u < mn.size(); ++u)
+            set_params(static_cast<std::size_t>(base) + u, mn[u], mx[u]);
+    }
+
+    template <weight_element D>
+    void quantize_row(weight_view<D> w, std::int64_t r, std::int32_t const* gi,
+                      std::vector<unit_params> const& params, std::uint8_t* out) const {
+        D const* x = w.row(r);
+        if (gi) {
+            for (std::int64_t c = 0; c < w.cols; ++c)
+                kernels::quantize_ref<Scheme>(
+                    x + c, 1, params[static_cast<std::size_t>(strategy_.unit(r, c, w.cols, gi))],
+                    out + c);
+            return;
+        }
+        std::int64_t const len = strategy_.run_length(w.cols);
+        for (std::int64_t c = 0; c < w.cols; c += len)
+            kernels::quantize_ref<Scheme>(
+                x + c, std::min(len, w.cols - c),
+                params[static_cast<std::size_t>(strategy_.unit(r, c, w.cols, nullptr))], out + c);
+    }
+
     template <weight_element S>
     std::vector<float> dequantize_as(quantized_weight const& q) const {
         std::int32_t const* gi = q.g_idx.empty() ? nullptr : q.g_idx.data();

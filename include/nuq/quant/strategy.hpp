@@ -23,6 +23,8 @@ struct tensor {
                                     std::int32_t const*) const {
         return 0;
     }
+    /// Consecutive elements of a row that share a unit.
+    [[nodiscard]] std::int64_t run_length(std::int64_t cols) const { return cols; }
 };
 
 /// One scale per output row; scale shape [rows, 1].
@@ -37,6 +39,7 @@ struct channel {
                                     std::int32_t const*) const {
         return r;
     }
+    [[nodiscard]] std::int64_t run_length(std::int64_t cols) const { return cols; }
 };
 
 namespace detail {
@@ -60,6 +63,7 @@ struct grouped {
                                     std::int32_t const* g_idx) const {
         return r * (cols / size) + (g_idx ? g_idx[c] : c / size);
     }
+    [[nodiscard]] std::int64_t run_length(std::int64_t) const { return size; }
 };
 } // namespace detail
 
@@ -92,6 +96,7 @@ struct block {
                                     std::int32_t const*) const {
         return (r / rows) * ((ncols + cols - 1) / cols) + c / cols;
     }
+    [[nodiscard]] std::int64_t run_length(std::int64_t) const { return cols; }
 };
 
 } // namespace nuq::strategy

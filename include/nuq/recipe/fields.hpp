@@ -46,6 +46,7 @@ inline std::string describe(json const& v) {
 
 [[noreturn]] inline void wrong_type(std::string const& path, json const& v, std::string expected,
                                     std::string fix = {}) {
+    if (fix.empty()) fix = "change the value to " + expected;
     throw error("recipe.type", path, "found " + describe(v), std::move(expected), std::move(fix));
 }
 

@@ -24,6 +24,7 @@
 #include "nuq/format/infer_format.hpp"
 #include "nuq/quant/quant_scheme.hpp"
 #include "nuq/quant/quantization_config.hpp"
+#include "nuq/recipe/fields.hpp"
 #include "nuq/recipe/modifiers.hpp"
 #include "nuq/recipe/modules.hpp"
 #include "nuq/recipe/target.hpp"
@@ -136,7 +137,11 @@ inline plan resolve(recipe const& r, std::vector<std::string> const& linear_modu
                     resolve_options const& opt = {}) {
     plan p;
     p.source = r;
-    for (auto const& name : linear_module_names) p.modules.push_back({.name = name});
+    for (auto const& name : linear_module_names) {
+        module_plan m;
+        m.name = name;
+        p.modules.push_back(std::move(m));
+    }
     auto const& classes = detail::linear_classes();
 
     for (std::size_t mi = 0; mi < r.modifiers.size(); ++mi) {

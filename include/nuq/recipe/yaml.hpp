@@ -60,7 +60,11 @@ inline nlohmann::ordered_json plain_scalar(std::string const& s) {
     return json(s);
 }
 
-inline nlohmann::ordered_json scalar(YAML::Node const& n, std::string const& path) {
+inline std::string at_line(std::string const& path, std::string const& source, YAML::Node const& n) {
+    return path + " (" + source + ":" + std::to_string(n.Mark().line + 1) + ")";
+}
+
+inline nlohmann::ordered_json scalar(YAML::Node const& n, std::string const& path, std::string const& source) {
     auto const& tag = n.Tag();
     auto const& s = n.Scalar();
     if (tag == "?") return plain_scalar(s);
@@ -70,22 +74,23 @@ inline nlohmann::ordered_json scalar(YAML::Node const& n, std::string const& pat
         auto v = plain_scalar(s);
         if (!v.is_string()) return v;
     }
-    throw error("recipe.yaml", path, "the scalar `" + s + "` has the tag `" + tag + "`",
+    throw error("recipe.yaml", at_line(path, source, n), "the scalar `" + s + "` has the tag `" + tag + "`",
                 "a plain or quoted scalar", "remove the tag");
 }
 
-inline nlohmann::ordered_json to_json(YAML::Node const& n, std::string const& path, line_map* lines) {
+inline nlohmann::ordered_json to_json(YAML::Node const& n, std::string const& path, std::string const& source,
+                                      line_map* lines) {
     using json = nlohmann::ordered_json;
     switch (n.Type()) {
     case YAML::NodeType::Null: return nullptr;
-    case YAML::NodeType::Scalar: return scalar(n, path);
+    case YAML::NodeType::Scalar: return scalar(n, path, source);
     case YAML::NodeType::Sequence: {
         json a = json::array();
         std::size_t i = 0;
         for (auto const& c : n) {
             auto const p = fields::item(path, i++);
             if (lines) (*lines)[p] = c.Mark().line + 1;
-            a.push_back(to_json(c, p, lines));
+            a.push_back(to_json(c, p, source, lines));
         }
         return a;
     }
@@ -93,19 +98,18 @@ inline nlohmann::ordered_json to_json(YAML::Node const& n, std::string const& pa
         json o = json::object();
         for (auto const& kv : n) {
             if (!kv.first.IsScalar())
-                throw error("recipe.yaml", path, "a mapping key that is not a scalar",
+                throw error("recipe.yaml", at_line(path, source, kv.first), "a mapping key that is not a scalar",
                             "a name such as `quant_stage`");
             auto const key = kv.first.Scalar();
             auto const p = fields::child(path, key);
             if (o.contains(key))
-                throw error("recipe.duplicate_key", p,
-                            "the key `" + key + "` appears twice (line " +
-                                std::to_string(kv.first.Mark().line + 1) + ")",
+                throw error("recipe.duplicate_key", at_line(p, source, kv.first),
+                            "the key `" + key + "` appears twice",
                             "each key once",
                             "merge the two entries; to run a modifier class twice, put the second "
                             "one in its own `<name>_modifiers` group");
             if (lines) (*lines)[p] = kv.first.Mark().line + 1;
-            o[key] = to_json(kv.second, p, lines);
+            o[key] = to_json(kv.second, p, source, lines);
         }
         return o;
     }
@@ -126,7 +130,7 @@ inline nlohmann::ordered_json yaml_to_json(std::string const& text, std::string 
         throw error("recipe.yaml", source + ":" + std::to_string(e.mark.line + 1),
                     "YAML syntax error: " + e.msg, "", "fix the YAML at that line");
     }
-    return detail::to_json(root, "", lines);
+    return detail::to_json(root, "", source, lines);
 }
 
 } // namespace nuq::recipe

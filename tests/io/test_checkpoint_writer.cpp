@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <charconv>
 #include <cstdint>
+#include <fstream>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -102,6 +104,25 @@ TEST_CASE("parse_size follows huggingface_hub's units") {
     require_error([] { (void)parse_size("0MB"); }, "size.format", {"zero"});
     require_error([] { (void)parse_size("99999999999999999999"); }, "size.format", {"too large"});
     require_error([] { (void)parse_size("99999999999GiB"); }, "size.format", {"too large"});
+}
+
+TEST_CASE("to_transformers_json writes floats as Python's repr()") {
+    std::ifstream in(io_data + "/python_float_repr.txt");
+    REQUIRE(in.good());
+    std::string line;
+    int checked = 0;
+    while (std::getline(in, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        double v = 0;
+        auto const r = std::from_chars(line.data(), line.data() + line.size(), v);
+        REQUIRE(r.ec == std::errc{});
+        CHECK(nuq::io::detail::python_float_repr(v) == line);
+        ++checked;
+    }
+    CHECK(checked > 300);
+    CHECK(nuq::io::to_transformers_json(nlohmann::json::object()) == "{}\n");
+    CHECK(nuq::io::to_transformers_json({{"b", {1, 2}}, {"a", nlohmann::json::array()}}) ==
+          "{\n  \"a\": [],\n  \"b\": [\n    1,\n    2\n  ]\n}\n");
 }
 
 TEST_CASE("checkpoint_writer copies stories260K into one model.safetensors, byte for byte") {

@@ -21,6 +21,8 @@
 // config.json and the index are written like transformers' json.dumps(indent=2,
 // sort_keys=True, ensure_ascii=True) plus a final newline.
 #include <cctype>
+#include <charconv>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -76,6 +78,102 @@ inline std::uint64_t parse_size(std::string_view text) {
         return bytes;
     }
     throw bad("unknown unit \"" + std::string(text.substr(i)) + "\"");
+}
+
+namespace detail {
+
+/// A double as Python's repr() writes it: the shortest digits that round-trip, in fixed
+/// notation when the decimal exponent is in [-4, 16) (with ".0" when integral), otherwise as
+/// 1.5e-07 / 1e+16. nlohmann switches to exponents at 1e15, hence this function.
+inline std::string python_float_repr(double v) {
+    if (std::isnan(v)) return "NaN";
+    if (std::isinf(v)) return v < 0 ? "-Infinity" : "Infinity";
+    char buf[64];
+    auto const r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+    std::string_view const sci(buf, static_cast<std::size_t>(r.ptr - buf)); // "-1.2345e+07"
+    auto const e_pos = sci.find('e');
+    std::string_view mant = sci.substr(0, e_pos);
+    std::string out;
+    if (mant.front() == '-') {
+        out = "-";
+        mant.remove_prefix(1);
+    }
+    std::string digits;
+    for (char c : mant)
+        if (c != '.') digits += c;
+    int exp = 0;
+    std::from_chars(sci.data() + e_pos + (sci[e_pos + 1] == '+' ? 2 : 1), sci.data() + sci.size(),
+                    exp);
+    auto const n = static_cast<int>(digits.size());
+    if (exp >= -4 && exp < 16) {
+        if (exp < 0) return out + "0." + std::string(static_cast<std::size_t>(-exp - 1), '0') + digits;
+        if (n <= exp + 1) return out + digits + std::string(static_cast<std::size_t>(exp + 1 - n), '0') + ".0";
+        return out + digits.substr(0, static_cast<std::size_t>(exp + 1)) + "." +
+               digits.substr(static_cast<std::size_t>(exp + 1));
+    }
+    out += digits.substr(0, 1);
+    if (n > 1) out += "." + digits.substr(1);
+    return out + std::string(sci.substr(e_pos)); // to_chars writes e+16 / e-07, as Python does
+}
+
+inline void python_json_dump(nlohmann::json const& j, int depth, std::string& out) {
+    auto const newline = [&](int d) {
+        out += '\n';
+        out.append(static_cast<std::size_t>(2 * d), ' ');
+    };
+    switch (j.type()) {
+    case nlohmann::json::value_t::number_float:
+        out += python_float_repr(j.get<double>());
+        return;
+    case nlohmann::json::value_t::array: {
+        if (j.empty()) {
+            out += "[]";
+            return;
+        }
+        out += '[';
+        bool first = true;
+        for (auto const& v : j) {
+            if (!first) out += ',';
+            first = false;
+            newline(depth + 1);
+            python_json_dump(v, depth + 1, out);
+        }
+        newline(depth);
+        out += ']';
+        return;
+    }
+    case nlohmann::json::value_t::object: {
+        if (j.empty()) {
+            out += "{}";
+            return;
+        }
+        out += '{';
+        bool first = true;
+        for (auto const& [k, v] : j.items()) { // nlohmann::json keeps keys sorted
+            if (!first) out += ',';
+            first = false;
+            newline(depth + 1);
+            out += nlohmann::json(k).dump(-1, ' ', true);
+            out += ": ";
+            python_json_dump(v, depth + 1, out);
+        }
+        newline(depth);
+        out += '}';
+        return;
+    }
+    default:
+        out += j.dump(-1, ' ', true);
+    }
+}
+
+} // namespace detail
+
+/// `j` as transformers writes config.json and index files: json.dumps(j, indent=2,
+/// sort_keys=True) (so ensure_ascii, ", " / ": " separators, Python float repr) plus "\n".
+inline std::string to_transformers_json(nlohmann::json const& j) {
+    std::string out;
+    detail::python_json_dump(j, 0, out);
+    return out + "\n";
 }
 
 struct checkpoint_writer_options {
@@ -337,7 +435,7 @@ private:
 
     std::string dump_like_transformers(nlohmann::json const& j) const {
         try {
-            return j.dump(2, ' ', true) + "\n";
+            return to_transformers_json(j);
         } catch (nlohmann::json::exception const& e) {
             throw error("checkpoint_writer.config", out_.string(),
                         std::string("cannot serialize JSON: ") + e.what(), "valid UTF-8 strings",

@@ -40,8 +40,10 @@ struct arrays {
 };
 
 double floor_bytes_per_s = 0;
+int cores = 1;
 
-/// Registers `name`/big with 1 and 2 threads (each converts its own slice) and `name`/l2.
+/// Registers `name`/big with 1 thread and one per core (each converts its own slice), and
+/// `name`/l2.
 template <class In, class Out, class Run>
 void add(std::string const& name, In const* in, Out* out, Run run) {
     for (std::size_t const n : {big_n, l2_n}) {
@@ -62,7 +64,7 @@ void add(std::string const& name, In const* in, Out* out, Run run) {
                 s.counters["of_bw"] = bytes / dt.count() / floor_bytes_per_s;
             });
         b->UseRealTime()->Unit(benchmark::kMicrosecond);
-        if (n == big_n) b->Threads(1)->Threads(2);
+        if (n == big_n && cores > 1) b->Threads(1)->Threads(cores);
     }
 }
 
@@ -85,11 +87,11 @@ void add_all(std::string const& name, In const* in, Out* out, Scalar scalar) {
 
 int main(int argc, char** argv) {
     static arrays a; // static: the lambdas keep raw pointers into it
-    unsigned const cores = std::max(1u, std::thread::hardware_concurrency());
+    cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     floor_bytes_per_s = nuq::bench::memory_bandwidth();
     double const one_core = nuq::bench::memory_bandwidth(std::size_t{256} << 20, std::size_t{128} << 20, 1);
     char text[160];
-    std::snprintf(text, sizeof text, "%.2f GB/s with %u threads (of_bw = 1), %.2f GB/s with 1",
+    std::snprintf(text, sizeof text, "%.2f GB/s with %d threads (of_bw = 1), %.2f GB/s with 1",
                   floor_bytes_per_s / 1e9, cores, one_core / 1e9);
     benchmark::AddCustomContext("memory bandwidth, read 256 MiB + write 128 MiB", text);
 

@@ -345,3 +345,16 @@ TEST_CASE("JSON recipes: syntax errors and repeated keys are refused") {
         {"QuantizationModifier": {"scheme": "fp8_dynamic", "ignore": ["lm_head"]}}}})");
     CHECK(std::get<nr::quantization_modifier>(r.modifiers[0]).quant.groups[0].scheme.weights->num_bits == 8);
 }
+
+TEST_CASE("flow-style YAML that is not JSON, and boolean actorder inside args") {
+    auto const r = nr::parse_recipe_text(R"({quant_stage: {quant_modifiers: {GPTQModifier: {
+        ignore: [lm_head], actorder: null,
+        config_groups: {group_0: {targets: [Linear],
+                                  weights: {num_bits: 4, type: int, symmetric: true, strategy: channel,
+                                            actorder: False}}},
+        kv_cache_scheme: {num_bits: 8, type: float, symmetric: true, strategy: tensor}}}}})");
+    auto const& g = std::get<nr::gptq_modifier>(r.modifiers[0]);
+    CHECK(g.actorder_given);
+    CHECK(g.quant.groups[0].scheme.weights->actorder == nuq::actorder_mode::none);
+    CHECK(g.quant.kv_cache_scheme->type == nuq::quant_type::float_);
+}

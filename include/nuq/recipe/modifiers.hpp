@@ -8,6 +8,8 @@
 #include <variant>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "nuq/quant/quant_args.hpp"
 #include "nuq/quant/quant_scheme.hpp"
 

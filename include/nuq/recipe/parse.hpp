@@ -13,6 +13,7 @@
 // (`quant_stage.quant_modifiers.QuantizationModifier.config_groups.group_1.weights.group_size`)
 // and, for YAML, the line.
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -542,12 +543,19 @@ inline recipe parse_recipe_json(std::string const& text, std::string const& sour
     return parse_recipe(detail::parse_json_text(text, source), source);
 }
 
-/// Parse recipe text of either kind: JSON if it is a JSON object, YAML otherwise (YAML
-/// accepts most JSON too, but JSON is tried first, as llm-compressor does).
+/// Parse recipe text of either kind: JSON first, then YAML, as llm-compressor does (so a
+/// YAML flow mapping `{quant_stage: ...}` still reads).
 inline recipe parse_recipe_text(std::string const& text, std::string const& source = "<recipe>") {
     auto const first = text.find_first_not_of(" \t\r\n");
-    if (first != std::string::npos && text[first] == '{') return parse_recipe_json(text, source);
-    return parse_recipe_yaml(text, source);
+    if (first == std::string::npos || text[first] != '{') return parse_recipe_yaml(text, source);
+    nlohmann::ordered_json tree;
+    try {
+        tree = detail::parse_json_text(text, source);
+    } catch (error const& e) {
+        if (e.id() != "recipe.json") throw;
+        return parse_recipe_yaml(text, source);
+    }
+    return parse_recipe(tree, source);
 }
 
 /// Load a recipe file: `.json`, `.yaml`/`.yml`, or `.md` with YAML front matter between `---`

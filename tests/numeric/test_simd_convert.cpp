@@ -105,7 +105,7 @@ template <class Check> void for_each_path(Check check) {
 
 } // namespace
 
-TEST_CASE("every bf16 code to f32 and back") {
+TEST_CASE("every bf16 code to f32, back, and to e4m3") {
     auto const codes = all_16_bit_codes();
     std::vector<float> ref(codes.size());
     for (std::size_t i = 0; i < codes.size(); ++i) ref[i] = float(nuq::bfloat16_t::from_bits(codes[i]));
@@ -132,14 +132,16 @@ TEST_CASE("every bf16 code to f32 and back") {
     });
 }
 
-TEST_CASE("every fp16 code to f32 and back") {
+TEST_CASE("every fp16 code to f32, back, and to e4m3") {
     auto const codes = all_16_bit_codes();
     std::vector<std::uint32_t> ref_bits(codes.size());
     std::vector<std::uint16_t> ref_back(codes.size());
+    std::vector<std::uint8_t> ref_e4m3(codes.size());
     for (std::size_t i = 0; i < codes.size(); ++i) {
         float const f = nuq::float16_t::to_float_bits(codes[i]);
         ref_bits[i] = bits(f);
         ref_back[i] = nuq::float16_t::round_bits(f);
+        ref_e4m3[i] = nuq::float_e4m3_t::round_bits(f);
     }
     for_each_path([&](auto run, std::string const& name) {
         INFO(name);
@@ -154,6 +156,10 @@ TEST_CASE("every fp16 code to f32 and back") {
         std::vector<std::uint16_t> back(codes.size());
         run(f32_to_f16_kernel{}, out.data(), back.data(), out.size());
         CHECK(first_mismatch(back, ref_back) == -1);
+
+        std::vector<std::uint8_t> e4m3(codes.size());
+        run(f32_to_e4m3_kernel{}, out.data(), e4m3.data(), out.size());
+        CHECK(first_mismatch(e4m3, ref_e4m3) == -1);
     });
 }
 

@@ -46,6 +46,7 @@ template <class A> u32x<A> if_greater(u32x<A> a, std::uint32_t b, u32x<A> t, u32
     auto const gt = xsimd::bool_cast(as_i32(a) > i32x<A>(static_cast<std::int32_t>(b)));
     return as_u32(xsimd::select(gt, as_f32(t), as_f32(f)));
 }
+/// min(a, b), lane-wise.
 template <class A> u32x<A> min_below_2_31(u32x<A> a, std::uint32_t b) {
     return as_u32(xsimd::min(as_i32(a), i32x<A>(static_cast<std::int32_t>(b))));
 }

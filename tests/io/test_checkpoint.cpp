@@ -67,10 +67,9 @@ TEST_CASE("checkpoint opens stories260K: one file, f32, tied embeddings") {
     CHECK(ck.config()["hidden_size"] == 64);
     CHECK(ck.shard_files() == std::vector<std::filesystem::path>{"model.safetensors"});
     CHECK(ck.shard_of("model.norm.weight") == "model.safetensors");
-    CHECK(ck.other_files() ==
-          std::vector<std::filesystem::path>{"generation_config.json", "special_tokens_map.json",
-                                             "tokenizer.json", "tokenizer.model",
-                                             "tokenizer_config.json"});
+    CHECK(ck.other_files() == std::vector<std::filesystem::path>{
+                                  "generation_config.json", "special_tokens_map.json",
+                                  "tokenizer.json", "tokenizer.model", "tokenizer_config.json"});
     CHECK(ck.total_size() == 1040128);
     CHECK_FALSE(ck.index_total_size());
     for (auto const& n : ck.names()) {
@@ -146,7 +145,8 @@ TEST_CASE("checkpoint rejects an inconsistent index, naming the shard and tensor
         require_error(open, "checkpoint.index", {index, "weight_map"});
     }
     SECTION("a file name outside the directory") {
-        write_sharded_model(dir, R"({"weight_map": {"a.0": "../model-00001-of-00002.safetensors"}})");
+        write_sharded_model(dir,
+                            R"({"weight_map": {"a.0": "../model-00001-of-00002.safetensors"}})");
         require_error(open, "checkpoint.index", {index, "'a.0'"});
     }
     SECTION("a file name that is not a string") {

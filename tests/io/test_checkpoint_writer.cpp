@@ -70,8 +70,7 @@ std::string tname(std::size_t i) {
 checkpoint_writer small_writer(std::filesystem::path const& out, std::vector<int> const& sizes,
                                std::uint64_t max_shard_size, bool overwrite = false) {
     checkpoint_writer w(out, {max_shard_size, overwrite});
-    for (std::size_t i = 0; i < sizes.size(); ++i)
-        w.add(tname(i), dtype::int8, {sizes[i]});
+    for (std::size_t i = 0; i < sizes.size(); ++i) w.add(tname(i), dtype::int8, {sizes[i]});
     w.set_config({{"model_type", "test"}});
     return w;
 }
@@ -342,7 +341,11 @@ TEST_CASE("checkpoint_writer rejects misuse with nuq::error") {
     w.copy_file(dir / "tok.json");
     require_error([&] { w.copy_file(dir / "tok.json"); }, "checkpoint_writer.copy", {"once"});
     require_error([&] { w.write("a", {}); }, "checkpoint_writer.order", {"write()"});
-    require_error([] { checkpoint_writer bad("x", {0, false}); }, "checkpoint_writer.max_shard_size", {});
+    require_error(
+        [] {
+            checkpoint_writer bad("x", {0, false});
+        },
+        "checkpoint_writer.max_shard_size", {});
     w.begin();
     require_error([&] { w.add("c", dtype::float32, {1}); }, "checkpoint_writer.order", {"add()"});
     require_error([&] { w.write("c", {}); }, "checkpoint_writer.unknown", {"'c'"});

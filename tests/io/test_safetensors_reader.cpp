@@ -39,8 +39,10 @@ void require_bad(scratch_dir const& dir, std::string const& name, std::string co
 TEST_CASE("safetensors_file reads a small hand-made file") {
     scratch_dir dir;
     std::string const header =
-        R"({"__metadata__":{"format":"pt","note":"x"},"b":{"dtype":"I16","shape":[2],"data_offsets":[8,12]},)"
-        R"("a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"e":{"dtype":"U8","shape":[0,3],"data_offsets":[12,12]}})";
+        R"({"__metadata__":{"format":"pt","note":"x"},)"
+        R"("b":{"dtype":"I16","shape":[2],"data_offsets":[8,12]},)"
+        R"("a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+        R"("e":{"dtype":"U8","shape":[0,3],"data_offsets":[12,12]}})";
     auto bytes = safetensors_bytes(header, 12);
     float const f[2] = {1.5f, -2.0f};
     std::memcpy(bytes.data() + 8 + header.size(), f, 8);
@@ -105,7 +107,8 @@ TEST_CASE("safetensors_file rejects malformed files, naming file and tensor") {
         require_bad(dir, "empty.safetensors", "", "safetensors.truncated", {"0 bytes"});
     }
     SECTION("truncated header") {
-        auto bytes = safetensors_bytes(ok(R"("w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]})"), 4);
+        auto bytes =
+            safetensors_bytes(ok(R"("w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]})"), 4);
         bytes.resize(8 + 20);
         require_bad(dir, "trunc.safetensors", bytes, "safetensors.header_length", {"runs past"});
     }
@@ -129,25 +132,31 @@ TEST_CASE("safetensors_file rejects malformed files, naming file and tensor") {
     }
     SECTION("unknown dtype") {
         require_bad(dir, "dtype.safetensors",
-                    safetensors_bytes(ok(R"("layer.w":{"dtype":"Q4","shape":[1],"data_offsets":[0,1]})"), 1),
+                    safetensors_bytes(
+                        ok(R"("layer.w":{"dtype":"Q4","shape":[1],"data_offsets":[0,1]})"), 1),
                     "safetensors.dtype", {"'layer.w'", "\"Q4\"", "BF16"});
     }
     SECTION("size that does not match shape x dtype") {
         require_bad(dir, "size.safetensors",
-                    safetensors_bytes(ok(R"("w":{"dtype":"BF16","shape":[2,3],"data_offsets":[0,10]})"), 10),
+                    safetensors_bytes(
+                        ok(R"("w":{"dtype":"BF16","shape":[2,3],"data_offsets":[0,10]})"), 10),
                     "safetensors.size", {"'w'", "needs 12 bytes", "hold 10"});
     }
     SECTION("shape whose size overflows") {
-        require_bad(dir, "overflow.safetensors",
-                    safetensors_bytes(ok(R"("w":{"dtype":"F64","shape":[4294967296,4294967296],"data_offsets":[0,0]})"), 0),
-                    "safetensors.size", {"'w'", "2^63"});
+        require_bad(
+            dir, "overflow.safetensors",
+            safetensors_bytes(
+                ok(R"("w":{"dtype":"F64","shape":[4294967296,4294967296],"data_offsets":[0,0]})"),
+                0),
+            "safetensors.size", {"'w'", "2^63"});
     }
     SECTION("overlapping tensors") {
-        require_bad(dir, "overlap.safetensors",
-                    safetensors_bytes(ok(R"("a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-                                         R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]})"),
-                                      12),
-                    "safetensors.overlap", {"tensor 'b'", "'a'"});
+        require_bad(
+            dir, "overlap.safetensors",
+            safetensors_bytes(ok(R"("a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                                 R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]})"),
+                              12),
+            "safetensors.overlap", {"tensor 'b'", "'a'"});
     }
     SECTION("a tensor inside another one") {
         require_bad(dir, "inside.safetensors",
@@ -157,35 +166,42 @@ TEST_CASE("safetensors_file rejects malformed files, naming file and tensor") {
                     "safetensors.overlap", {"tensor 'b'", "'a'"});
     }
     SECTION("offsets past the end of the data") {
-        require_bad(dir, "past.safetensors",
-                    safetensors_bytes(ok(R"("w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]})"), 4),
-                    "safetensors.offsets", {"'w'", "4 bytes"});
+        require_bad(
+            dir, "past.safetensors",
+            safetensors_bytes(ok(R"("w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]})"), 4),
+            "safetensors.offsets", {"'w'", "4 bytes"});
     }
     SECTION("offsets in the wrong order") {
-        require_bad(dir, "order.safetensors",
-                    safetensors_bytes(ok(R"("w":{"dtype":"U8","shape":[0],"data_offsets":[4,0]})"), 4),
-                    "safetensors.offsets", {"'w'"});
+        require_bad(
+            dir, "order.safetensors",
+            safetensors_bytes(ok(R"("w":{"dtype":"U8","shape":[0],"data_offsets":[4,0]})"), 4),
+            "safetensors.offsets", {"'w'"});
     }
     SECTION("malformed offsets") {
-        require_bad(dir, "offs.safetensors",
-                    safetensors_bytes(ok(R"("w":{"dtype":"U8","shape":[1],"data_offsets":[0]})"), 4),
-                    "safetensors.offsets", {"'w'"});
-        require_bad(dir, "offs2.safetensors",
-                    safetensors_bytes(ok(R"("w":{"dtype":"U8","shape":[1],"data_offsets":[-1,0]})"), 4),
-                    "safetensors.offsets", {"'w'"});
+        require_bad(
+            dir, "offs.safetensors",
+            safetensors_bytes(ok(R"("w":{"dtype":"U8","shape":[1],"data_offsets":[0]})"), 4),
+            "safetensors.offsets", {"'w'"});
+        require_bad(
+            dir, "offs2.safetensors",
+            safetensors_bytes(ok(R"("w":{"dtype":"U8","shape":[1],"data_offsets":[-1,0]})"), 4),
+            "safetensors.offsets", {"'w'"});
     }
     SECTION("negative dimension") {
-        require_bad(dir, "neg.safetensors",
-                    safetensors_bytes(ok(R"("w":{"dtype":"F32","shape":[2,-3],"data_offsets":[0,0]})"), 0),
-                    "safetensors.shape", {"'w'", "-3", "index 1"});
+        require_bad(
+            dir, "neg.safetensors",
+            safetensors_bytes(ok(R"("w":{"dtype":"F32","shape":[2,-3],"data_offsets":[0,0]})"), 0),
+            "safetensors.shape", {"'w'", "-3", "index 1"});
     }
     SECTION("non-integer dimension") {
-        require_bad(dir, "float.safetensors",
-                    safetensors_bytes(ok(R"("w":{"dtype":"F32","shape":[2.5],"data_offsets":[0,0]})"), 0),
-                    "safetensors.shape", {"'w'"});
-        require_bad(dir, "str.safetensors",
-                    safetensors_bytes(ok(R"("w":{"dtype":"F32","shape":"2","data_offsets":[0,0]})"), 0),
-                    "safetensors.shape", {"'w'"});
+        require_bad(
+            dir, "float.safetensors",
+            safetensors_bytes(ok(R"("w":{"dtype":"F32","shape":[2.5],"data_offsets":[0,0]})"), 0),
+            "safetensors.shape", {"'w'"});
+        require_bad(
+            dir, "str.safetensors",
+            safetensors_bytes(ok(R"("w":{"dtype":"F32","shape":"2","data_offsets":[0,0]})"), 0),
+            "safetensors.shape", {"'w'"});
     }
     SECTION("missing field") {
         require_bad(dir, "field.safetensors",

@@ -41,7 +41,8 @@ void rewrite(safetensors_file const& source, std::filesystem::path const& out) {
 
 TEST_CASE("safetensors_writer reproduces files written by the Python library byte for byte") {
     scratch_dir dir;
-    for (auto const& src : {models + "/stories260K/model.safetensors", tiny_llama + "/model.safetensors"}) {
+    for (auto const& src :
+         {models + "/stories260K/model.safetensors", tiny_llama + "/model.safetensors"}) {
         INFO(src);
         auto const source = safetensors_file::open(src);
         rewrite(source, dir / "copy.safetensors");
@@ -59,7 +60,8 @@ TEST_CASE("safetensors_writer matches safetensors' own serialization examples") 
     w.begin(dir / "a.safetensors");
     w.write("attn.0", as_bytes_of(data));
     w.finish();
-    std::string const header = R"({"attn.0":{"dtype":"F32","shape":[1,2,3],"data_offsets":[0,24]}})";
+    std::string const header =
+        R"({"attn.0":{"dtype":"F32","shape":[1,2,3],"data_offsets":[0,24]}})";
     REQUIRE(header.size() == 64);
     std::string expected("\x40\0\0\0\0\0\0\0", 8);
     expected += header;
@@ -71,8 +73,9 @@ TEST_CASE("safetensors_writer matches safetensors' own serialization examples") 
     e.set_metadata({{"framework", "pt"}});
     e.begin(dir / "e.safetensors");
     e.finish();
-    CHECK(read_bytes(dir / "e.safetensors") ==
-          std::string("\x28\0\0\0\0\0\0\0", 8) + R"({"__metadata__":{"framework":"pt"}})" + "     ");
+    CHECK(read_bytes(dir / "e.safetensors") == std::string("\x28\0\0\0\0\0\0\0", 8) +
+                                                   R"({"__metadata__":{"framework":"pt"}})" +
+                                                   "     ");
 }
 
 TEST_CASE("safetensors_writer orders tensors by dtype alignment, then name, and pads the header") {
@@ -87,17 +90,17 @@ TEST_CASE("safetensors_writer orders tensors by dtype alignment, then name, and 
     w.add("u8", dtype::uint8, {2});
     w.add("f32", dtype::float32, {2, 2});
     w.add("i32", dtype::int32, {});
-    auto const order = std::vector<std::string>{"i64", "f64", "f32", "i32", "a.bf16",
-                                                "b.bf16", "f8", "u8", "z.bool"};
+    auto const order = std::vector<std::string>{"i64",    "f64", "f32", "i32",   "a.bf16",
+                                                "b.bf16", "f8",  "u8",  "z.bool"};
     CHECK(w.names() == order);
     CHECK(w.data_size() == 8 + 8 + 16 + 4 + 2 + 6 + 5 + 2 + 3);
     w.begin(dir / "o.safetensors");
     // Write every tensor byte by byte, interleaving tensors.
     std::map<std::string, std::vector<std::uint8_t>> written;
     std::uint8_t next = 1;
-    std::map<std::string, std::uint64_t> sizes{{"i64", 8}, {"f64", 8}, {"f32", 16}, {"i32", 4},
-                                               {"a.bf16", 2}, {"b.bf16", 6}, {"f8", 5},
-                                               {"u8", 2}, {"z.bool", 3}};
+    std::map<std::string, std::uint64_t> sizes{{"i64", 8}, {"f64", 8},    {"f32", 16},
+                                               {"i32", 4}, {"a.bf16", 2}, {"b.bf16", 6},
+                                               {"f8", 5},  {"u8", 2},     {"z.bool", 3}};
     for (std::uint64_t i = 0; i < 16; ++i)
         for (auto const& [n, s] : sizes)
             if (i < s) {
@@ -176,8 +179,11 @@ TEST_CASE("safetensors_writer rejects misuse with nuq::error") {
     safetensors_writer w;
     w.add("t", dtype::int32, {4});
     require_error([&] { w.add("t", dtype::int32, {4}); }, "safetensors_writer.duplicate", {"'t'"});
-    require_error([&] { w.add("n", dtype::int32, {2, -1}); }, "safetensors_writer.shape",
-                  {"'n'", "-1"});
+    require_error(
+        [&] {
+            w.add("n", dtype::int32, {2, -1});
+        },
+        "safetensors_writer.shape", {"'n'", "-1"});
     require_error([&] { w.add("x", dtype::invalid, {1}); }, "safetensors_writer.dtype", {"'x'"});
     require_error([&] { w.add("__metadata__", dtype::int32, {1}); }, "safetensors_writer.name", {});
     require_error([&] { w.add("", dtype::int32, {1}); }, "safetensors_writer.name", {});

@@ -58,8 +58,8 @@ inline nlohmann::json read_json_object(std::filesystem::path const& path, std::s
 
 /// Weight files of other formats, which a quantized copy must not carry along.
 inline bool is_weight_file(std::string const& name) {
-    for (std::string_view ext : {".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5",
-                                 ".msgpack", ".gguf", ".onnx"})
+    for (std::string_view ext :
+         {".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack", ".gguf", ".onnx"})
         if (name.ends_with(ext)) return true;
     return name.ends_with(".index.json");
 }
@@ -143,10 +143,10 @@ private:
     std::size_t shard_index(std::string_view name) const {
         auto const it = where_.find(name);
         if (it == where_.end())
-            throw error("checkpoint.missing", dir_.string() + ", tensor '" + std::string(name) + "'",
-                        "no such tensor in the checkpoint's " + std::to_string(where_.size()) +
-                            " tensors",
-                        "", "check the name (names() lists them; has() tests one)");
+            throw error(
+                "checkpoint.missing", dir_.string() + ", tensor '" + std::string(name) + "'",
+                "no such tensor in the checkpoint's " + std::to_string(where_.size()) + " tensors",
+                "", "check the name (names() lists them; has() tests one)");
         return it->second;
     }
 
@@ -161,14 +161,14 @@ private:
         if (auto const m = index.find("metadata"); m != index.end() && m->is_object()) {
             std::uint64_t total = 0;
             if (auto const t = m->find("total_size");
-                t != m->end() && detail::read_index(*t, std::numeric_limits<std::uint64_t>::max(), total))
+                t != m->end() &&
+                detail::read_index(*t, std::numeric_limits<std::uint64_t>::max(), total))
                 index_total_size_ = total;
         }
         auto const wm = index.find("weight_map");
         if (wm == index.end() || !wm->is_object())
-            throw error("checkpoint.index", index_path.string(),
-                        "has no \"weight_map\" object", R"({"weight_map": {tensor: file}})",
-                        regenerate);
+            throw error("checkpoint.index", index_path.string(), "has no \"weight_map\" object",
+                        R"({"weight_map": {tensor: file}})", regenerate);
 
         std::map<std::string, std::string> tensor_file; // validated weight_map
         std::set<std::string> files;

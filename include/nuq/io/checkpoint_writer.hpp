@@ -64,11 +64,19 @@ inline std::uint64_t parse_size(std::string_view text) {
     if (i == 0) throw bad("it does not start with a number");
 
     std::string unit;
-    for (char c : text.substr(i)) unit += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    struct unit_scale { char const* name; std::uint64_t scale; };
-    static constexpr unit_scale units[] = {
-        {"", 1},           {"KB", 1'000},    {"MB", 1'000'000}, {"GB", 1'000'000'000},
-        {"KIB", 1ull << 10}, {"MIB", 1ull << 20}, {"GIB", 1ull << 30}};
+    for (char c : text.substr(i))
+        unit += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    struct unit_scale {
+        char const* name;
+        std::uint64_t scale;
+    };
+    static constexpr unit_scale units[] = {{"", 1},
+                                           {"KB", 1'000},
+                                           {"MB", 1'000'000},
+                                           {"GB", 1'000'000'000},
+                                           {"KIB", 1ull << 10},
+                                           {"MIB", 1ull << 20},
+                                           {"GIB", 1ull << 30}};
     for (auto const& u : units) {
         if (unit != u.name) continue;
         std::uint64_t bytes = 0;
@@ -106,8 +114,10 @@ inline std::string python_float_repr(double v) {
                     exp);
     auto const n = static_cast<int>(digits.size());
     if (exp >= -4 && exp < 16) {
-        if (exp < 0) return out + "0." + std::string(static_cast<std::size_t>(-exp - 1), '0') + digits;
-        if (n <= exp + 1) return out + digits + std::string(static_cast<std::size_t>(exp + 1 - n), '0') + ".0";
+        if (exp < 0)
+            return out + "0." + std::string(static_cast<std::size_t>(-exp - 1), '0') + digits;
+        if (n <= exp + 1)
+            return out + digits + std::string(static_cast<std::size_t>(exp + 1 - n), '0') + ".0";
         return out + digits.substr(0, static_cast<std::size_t>(exp + 1)) + "." +
                digits.substr(static_cast<std::size_t>(exp + 1));
     }
@@ -198,9 +208,9 @@ public:
     }
     checkpoint_writer(checkpoint_writer&& o) noexcept
         : out_(std::move(o.out_)), options_(o.options_), tensors_(std::move(o.tensors_)),
-          index_(std::move(o.index_)), config_(std::move(o.config_)),
-          copies_(std::move(o.copies_)), shards_(std::move(o.shards_)),
-          outputs_(std::move(o.outputs_)), tmp_(std::exchange(o.tmp_, {})), state_(std::exchange(o.state_, done)) {}
+          index_(std::move(o.index_)), config_(std::move(o.config_)), copies_(std::move(o.copies_)),
+          shards_(std::move(o.shards_)), outputs_(std::move(o.outputs_)),
+          tmp_(std::exchange(o.tmp_, {})), state_(std::exchange(o.state_, done)) {}
     checkpoint_writer& operator=(checkpoint_writer&&) = delete;
     checkpoint_writer(checkpoint_writer const&) = delete;
     checkpoint_writer& operator=(checkpoint_writer const&) = delete;
@@ -211,9 +221,9 @@ public:
         require(declaring, "add");
         if (index_.contains(name))
             throw error("checkpoint_writer.duplicate", out_.string() + ", tensor '" + name + "'",
-                        "was declared twice", "unique names",
-                        "declare each tensor once");
-        auto const bytes = detail::tensor_bytes(type, shape, out_.string() + ", tensor '" + name + "'");
+                        "was declared twice", "unique names", "declare each tensor once");
+        auto const bytes =
+            detail::tensor_bytes(type, shape, out_.string() + ", tensor '" + name + "'");
         index_.emplace(name, tensors_.size());
         tensors_.push_back({std::move(name), type, std::move(shape), bytes, 0});
     }
@@ -239,8 +249,9 @@ public:
         if (name == config_name || name == weights_index_name || name.ends_with(".safetensors") ||
             name.find('/') != std::string::npos || name == "." || name == "..")
             throw error("checkpoint_writer.copy", source.string(),
-                        "would be copied as \"" + name + "\", a name the writer owns or not a "
-                        "plain file name",
+                        "would be copied as \"" + name +
+                            "\", a name the writer owns or not a "
+                            "plain file name",
                         "", "copy only files other than config.json and weights");
         for (auto const& [src, n] : copies_)
             if (n == name)
@@ -276,6 +287,7 @@ public:
     [[nodiscard]] std::vector<shard> const& shards() const noexcept { return shards_; }
     /// The file name of the shard that holds `name` (after begin()).
     [[nodiscard]] std::string const& shard_of(std::string_view name) const {
+        if (state_ == declaring) require(writing, "shard_of");
         return shards_[tensor(name).shard].file;
     }
     /// Bytes of all declared tensors (the index's metadata.total_size).
@@ -294,12 +306,11 @@ public:
         auto const s = tensor(name).shard;
         if (bytes.empty()) return;
         auto& o = outputs_[s];
-        if (o.finished)  // only reached by writing past a complete tensor: let it say so
-            throw error("checkpoint_writer.size", out_.string() + ", tensor '" +
-                            std::string(name) + "'",
-                        std::to_string(bytes.size()) + " bytes more after the tensor was complete",
-                        "each tensor's bytes written once",
-                        "write each tensor's bytes exactly once");
+        if (o.finished) // only reached by writing past a complete tensor: let it say so
+            throw error(
+                "checkpoint_writer.size", out_.string() + ", tensor '" + std::string(name) + "'",
+                std::to_string(bytes.size()) + " bytes more after the tensor was complete",
+                "each tensor's bytes written once", "write each tensor's bytes exactly once");
         if (o.writer.path().empty()) o.writer.begin(tmp_ / shards_[s].file);
         o.writer.write(name, bytes);
         o.remaining -= bytes.size();
@@ -358,8 +369,8 @@ private:
     tensor_entry const& tensor(std::string_view name) const {
         auto const it = index_.find(name);
         if (it == index_.end())
-            throw error("checkpoint_writer.unknown", out_.string() + ", tensor '" +
-                            std::string(name) + "'",
+            throw error("checkpoint_writer.unknown",
+                        out_.string() + ", tensor '" + std::string(name) + "'",
                         "was not declared with add() before begin()", "a declared tensor",
                         "add() every tensor before begin()");
         return tensors_[it->second];
@@ -454,8 +465,9 @@ private:
             old += ".nuq-old-" + detail::random_suffix();
             std::filesystem::rename(out_, old, ec);
             if (ec)
-                throw error("io.rename", out_.string(), "cannot move the old output aside: " +
-                                ec.message(), "", "check permissions on the parent directory");
+                throw error("io.rename", out_.string(),
+                            "cannot move the old output aside: " + ec.message(), "",
+                            "check permissions on the parent directory");
         }
         std::filesystem::rename(tmp_, out_, ec);
         if (ec) {

@@ -141,7 +141,7 @@ inline void pwrite_all(int fd, std::span<std::byte const> bytes, std::uint64_t o
 
 /// fsync + close, so that a rename afterwards never publishes a half-written file.
 inline void sync_and_close(unique_fd& fd, std::filesystem::path const& path) {
-    if (::fsync(fd.get()) != 0 && errno != EINVAL)  // EINVAL: the file system cannot sync
+    if (::fsync(fd.get()) != 0 && errno != EINVAL) // EINVAL: the file system cannot sync
         throw error("io.write", path.string(), "fsync failed: " + errno_text(errno), "",
                     "check free disk space and the storage device");
     if (fd.close() != 0)
@@ -163,8 +163,8 @@ inline std::string random_suffix() {
 }
 
 /// Creates a new file (O_EXCL, mode 0666 less umask) at `<target>.nuq-tmp-<random>`.
-inline std::pair<unique_fd, std::filesystem::path> create_temp_file(
-    std::filesystem::path const& target) {
+inline std::pair<unique_fd, std::filesystem::path>
+create_temp_file(std::filesystem::path const& target) {
     for (int attempt = 0;; ++attempt) {
         std::filesystem::path tmp = target;
         tmp += ".nuq-tmp-" + random_suffix();

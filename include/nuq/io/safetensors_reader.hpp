@@ -56,7 +56,8 @@ inline constexpr std::uint64_t max_header_size = 100'000'000;
 
 inline std::string known_safetensors_dtypes() {
     std::string s;
-    for (auto const& i : nuq::detail::dtype_table) s += (s.empty() ? "" : ", ") + std::string(i.safetensors);
+    for (auto const& i : nuq::detail::dtype_table)
+        s += (s.empty() ? "" : ", ") + std::string(i.safetensors);
     return s;
 }
 
@@ -167,12 +168,12 @@ private:
         try {
             header = nlohmann::json::parse(text, text + n, on_event);
         } catch (nlohmann::json::exception const& e) {
-            fail("safetensors.header_json", "", std::string("header is not valid JSON: ") + e.what(),
-                 "", damaged);
+            fail("safetensors.header_json", "",
+                 std::string("header is not valid JSON: ") + e.what(), "", damaged);
         }
         if (!header.is_object())
-            fail("safetensors.header_json", "", std::string("header is a JSON ") + header.type_name(),
-                 "a JSON object", damaged);
+            fail("safetensors.header_json", "",
+                 std::string("header is a JSON ") + header.type_name(), "a JSON object", damaged);
         if (!duplicate.empty())
             fail("safetensors.duplicate", duplicate, "the name appears twice in the header",
                  "unique names", damaged);
@@ -194,8 +195,9 @@ private:
     void read_metadata(nlohmann::json const& value) {
         if (value.is_null()) return;
         if (!value.is_object())
-            fail("safetensors.metadata", "", std::string("__metadata__ is a JSON ") + value.type_name(),
-                 "an object of strings", damaged);
+            fail("safetensors.metadata", "",
+                 std::string("__metadata__ is a JSON ") + value.type_name(), "an object of strings",
+                 damaged);
         for (auto const& [k, v] : value.items()) {
             if (!v.is_string())
                 fail("safetensors.metadata", "",
@@ -217,8 +219,8 @@ private:
 
         entry e{name, dtype::invalid, {}, 0, 0};
         auto const& dt = v["dtype"];
-        auto const type = dt.is_string() ? dtype_from_safetensors(dt.get<std::string>())
-                                         : std::optional<dtype>{};
+        auto const type =
+            dt.is_string() ? dtype_from_safetensors(dt.get<std::string>()) : std::optional<dtype>{};
         if (!type)
             fail("safetensors.dtype", name, "dtype " + dt.dump() + " is not supported",
                  "one of " + detail::known_safetensors_dtypes(),

@@ -42,22 +42,38 @@ namespace detail {
 /// Position of a dtype in safetensors' Rust `Dtype` enum, which is ordered by alignment.
 constexpr int safetensors_rank(dtype t) {
     switch (t) {
-    case dtype::boolean: return 0;
-    case dtype::uint8: return 1;
-    case dtype::int8: return 2;
-    case dtype::float8_e5m2: return 3;
-    case dtype::float8_e4m3fn: return 4;
-    case dtype::int16: return 5;
-    case dtype::uint16: return 6;
-    case dtype::float16: return 7;
-    case dtype::bfloat16: return 8;
-    case dtype::int32: return 9;
-    case dtype::uint32: return 10;
-    case dtype::float32: return 11;
-    case dtype::float64: return 12;
-    case dtype::int64: return 13;
-    case dtype::uint64: return 14;
-    case dtype::invalid: break;
+    case dtype::boolean:
+        return 0;
+    case dtype::uint8:
+        return 1;
+    case dtype::int8:
+        return 2;
+    case dtype::float8_e5m2:
+        return 3;
+    case dtype::float8_e4m3fn:
+        return 4;
+    case dtype::int16:
+        return 5;
+    case dtype::uint16:
+        return 6;
+    case dtype::float16:
+        return 7;
+    case dtype::bfloat16:
+        return 8;
+    case dtype::int32:
+        return 9;
+    case dtype::uint32:
+        return 10;
+    case dtype::float32:
+        return 11;
+    case dtype::float64:
+        return 12;
+    case dtype::int64:
+        return 13;
+    case dtype::uint64:
+        return 14;
+    case dtype::invalid:
+        break;
     }
     return -1;
 }
@@ -133,8 +149,8 @@ public:
         require(declaring, "add");
         if (name.empty() || name == "__metadata__")
             throw error("safetensors_writer.name", "tensor '" + name + "'",
-                        "is not usable as a tensor name", "a non-empty name other than __metadata__",
-                        "rename the tensor");
+                        "is not usable as a tensor name",
+                        "a non-empty name other than __metadata__", "rename the tensor");
         detail::json_quote(name, "tensor '" + name + "'");
         if (size_of(type) == 0)
             throw error("safetensors_writer.dtype", "tensor '" + name + "'",
@@ -142,8 +158,7 @@ public:
                         "give the tensor a concrete dtype");
         if (index_.contains(name))
             throw error("safetensors_writer.duplicate", "tensor '" + name + "'",
-                        "was declared twice", "unique names",
-                        "declare each tensor once");
+                        "was declared twice", "unique names", "declare each tensor once");
         auto const bytes = detail::tensor_bytes(type, shape, "tensor '" + name + "'");
         index_.emplace(name, tensors_.size());
         tensors_.push_back({std::move(name), type, std::move(shape), 0, bytes, 0});
@@ -187,8 +202,8 @@ public:
         require(writing, "write");
         auto const it = index_.find(name);
         if (it == index_.end())
-            throw error("safetensors_writer.unknown", path_.string() + ", tensor '" +
-                            std::string(name) + "'",
+            throw error("safetensors_writer.unknown",
+                        path_.string() + ", tensor '" + std::string(name) + "'",
                         "was not declared with add() before begin()", "a declared tensor",
                         "add() every tensor before begin()");
         auto& t = tensors_[it->second];
@@ -220,7 +235,7 @@ public:
                             "only " + std::to_string(t.written) + " of " + std::to_string(t.size) +
                                 " bytes were written",
                             "every declared tensor written in full before finish()",
-                                "write() the rest of the tensor before finish()");
+                            "write() the rest of the tensor before finish()");
         }
         detail::sync_and_close(fd_, tmp_);
         std::error_code ec;

@@ -185,6 +185,8 @@ TEST_CASE("quant_args: JSON types are strict", "[quant_args]") {
              bad{{{"strategy", "block"}, {"block_structure", {128}}}, "block_structure"},
              // < -1 is rejected even where an explicit strategy makes group_size moot
              bad{{{"strategy", "channel"}, {"group_size", -2}}, "group_size"},
+             bad{{{"strategy", "group"}}, "group_size"},
+             bad{{{"strategy", "tensor_group"}, {"group_size", 0}}, "group_size"},
              bad{{{"strategy", "block"}, {"block_structure", {128, true}}}, "block_structure"},
              bad{{{"dynamic", "true"}}, "dynamic"},
              bad{{{"actorder", "sorted"}}, "actorder"},

@@ -220,6 +220,19 @@ TEST_CASE("quantization_config: §6.3 formats are reproduced from the schemes", 
         ++checked;
     }
     CHECK(checked == 52);
+
+    // Groups without args are not quantized layers: no format of their own, none counted.
+    nuq::quantization_config c;
+    c.config_groups.push_back({"group_0", nuq::preset_scheme("UNQUANTIZED", {"Embedding"})});
+    c.config_groups.push_back({"group_1", nuq::preset_scheme("W4A16", {"Linear"})});
+    nuq::assign_formats(c);
+    CHECK_FALSE(c.config_groups[0].scheme.format);
+    CHECK(c.config_groups[1].scheme.format == nuq::compression_format::pack_quantized);
+    CHECK(c.format == nuq::compression_format::pack_quantized);
+    c.config_groups.push_back({"group_2", nuq::preset_scheme("FP8_DYNAMIC", {"re:.*attn.*"})});
+    nuq::assign_formats(c);
+    CHECK(c.format == nuq::compression_format::mixed_precision);
+    CHECK(nuq::dump(c)["config_groups"]["group_2"]["format"] == "float-quantized");
 }
 
 TEST_CASE("quantization_config: §7 examples and §10.2 round trips", "[config]") {

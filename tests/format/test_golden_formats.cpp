@@ -45,35 +45,8 @@ bool same_bytes(tensor const& a, tensor const& b) {
     return a.type == b.type && a.shape == b.shape && a.data == b.data;
 }
 
-// Quantizes with Q for the weight's dtype.
-template <class Q>
-nuq::quantized_weight run(Q const& q, tensor const& w, nuq::quantize_options const& o) {
-    auto view = [&](auto* p) {
-        using D = std::remove_cv_t<std::remove_pointer_t<decltype(p)>>;
-        return nuq::weight_view<D>{{reinterpret_cast<D const*>(w.data.data()),
-                                    static_cast<std::size_t>(w.numel())},
-                                   w.shape[0], w.shape[1]};
-    };
-    switch (w.type) {
-    case nuq::dtype::bfloat16: return q.quantize(view(static_cast<nuq::bfloat16_t*>(nullptr)), o);
-    case nuq::dtype::float16: return q.quantize(view(static_cast<nuq::float16_t*>(nullptr)), o);
-    default: return q.quantize(view(static_cast<float*>(nullptr)), o);
-    }
-}
-
-template <class Q>
 float absmax_of(tensor const& w) {
-    auto go = [&](auto* p) {
-        using D = std::remove_cv_t<std::remove_pointer_t<decltype(p)>>;
-        return nuq::absmax(nuq::weight_view<D>{
-            {reinterpret_cast<D const*>(w.data.data()), static_cast<std::size_t>(w.numel())},
-            w.shape[0], w.shape[1]});
-    };
-    switch (w.type) {
-    case nuq::dtype::bfloat16: return go(static_cast<nuq::bfloat16_t*>(nullptr));
-    case nuq::dtype::float16: return go(static_cast<nuq::float16_t*>(nullptr));
-    default: return go(static_cast<float*>(nullptr));
-    }
+    return nuq::visit_weight(w, "w", [](auto v) { return nuq::absmax(v); });
 }
 
 template <class Q>
@@ -108,7 +81,7 @@ void check_case(fs::path const& json_path, case_stats& st) {
     INFO("case " << name);
     golden_file const g(json_path.parent_path() / (name + ".safetensors"));
     auto const& group = j["quantization_config"]["config_groups"]["group_0"];
-    std::string const fmt = group["format"];
+    auto const fmt = nuq::parse_compression_format(group["format"].get<std::string>(), name);
     auto const args = args_from_json(group["weights"]);
     bool const platform_defined = j["platform_defined"];
     auto const qv = nuq::make_quantizer(args, name);
@@ -118,7 +91,7 @@ void check_case(fs::path const& json_path, case_stats& st) {
         // a fused set (q/k/v) shares one global scale over the absmax of all its members
         float a = 0;
         for (auto const& [m, dims] : j["modules"].items())
-            a = nuq::nan_max(a, absmax_of<Q>(g.at("original." + m + ".weight"))), (void)dims;
+            a = nuq::nan_max(a, absmax_of(g.at("original." + m + ".weight"))), (void)dims;
         for (auto const& [m, dims] : j["modules"].items()) {
             INFO("module " << m);
             tensor const& w = g.at("original." + m + ".weight");
@@ -131,9 +104,19 @@ void check_case(fs::path const& json_path, case_stats& st) {
                 gidx.assign(s.begin(), s.end());
                 o.g_idx = gidx;
             }
-            auto const qw = run(q, w, o);
+            auto const qw = nuq::visit_weight(w, m, [&](auto v) { return q.quantize(v, o); });
             (void)dims;
             auto const packed = nuq::format::pack(fmt, qw, args, m);
+            // the streaming path gives the same tensors, on one thread or several
+            for (int threads : {1, 2}) {
+                o.threads = threads;
+                auto const streamed = nuq::visit_weight(w, m, [&](auto v) {
+                    return nuq::format::quantize_and_pack(fmt, q, v, args, o);
+                });
+                REQUIRE(streamed.size() == packed.size());
+                for (std::size_t k = 0; k < packed.size(); ++k)
+                    CHECK((same_bytes(streamed[k], packed[k]) || platform_defined));
+            }
 
             // the golden compressed tensors of this module: "<m>.<local>"
             std::size_t stored = 0;

@@ -166,8 +166,9 @@ TEST_CASE("infer_module_format: by writer version", "[format]") {
     };
     for (auto const& r : table) {
         INFO(r.preset_or_case);
-        auto const s = extra.count(r.preset_or_case) ? extra.at(r.preset_or_case)
-                                                     : nuq::preset_scheme(r.preset_or_case, {"Linear"});
+        auto const s = extra.count(r.preset_or_case)
+                           ? extra.at(r.preset_or_case)
+                           : nuq::preset_scheme(r.preset_or_case, {"Linear"});
         CHECK(nuq::infer_module_format(s, at(18)) == r.v018);
         CHECK(nuq::infer_module_format(s, at(17)) == r.v018);  // 0.17 differs only in layout
         CHECK(nuq::infer_module_format(s, at(16)) == r.v016);
@@ -201,7 +202,8 @@ TEST_CASE("resolve_module_format and model_format (§6.3)", "[format]") {
     using V = std::vector<F>;
     CHECK(nuq::model_format(V{}) == F::dense);
     CHECK(nuq::model_format(V{F::dense, F::dense}) == F::dense);
-    CHECK(nuq::model_format(V{F::pack_quantized, F::dense, F::pack_quantized}) == F::pack_quantized);
+    CHECK(nuq::model_format(V{F::pack_quantized, F::dense, F::pack_quantized}) ==
+          F::pack_quantized);
     // W4A16 + W8A16 is not mixed; W4A16 + W8A8 is.
     auto const f = [](char const* p) {
         return nuq::infer_module_format(nuq::preset_scheme(p, {"Linear"}));

@@ -5,25 +5,28 @@
 #include <string>
 #include <vector>
 
-#include "nuq/format/naive_quantized.hpp"
 #include "nuq/format/qparam_tensors.hpp"
 
 namespace nuq::format {
 
 struct fp4_pack_quantized {
-    static std::vector<tensor> pack(quantized_weight const& q, std::string const& where = {}) {
-        if (q.cols % 2 != 0)
+    static tensor codes_tensor(std::int64_t rows, std::int64_t cols, quant_args const&,
+                               std::string const& where = {}) {
+        if (cols % 2 != 0)
             throw error("format.fp4_columns", where,
-                        "an fp4 weight has " + std::to_string(q.cols) + " columns",
+                        "an fp4 weight has " + std::to_string(cols) + " columns",
                         "an even number of columns", "ignore this layer or use another scheme");
-        std::vector<tensor> out;
-        tensor p("weight_packed", dtype::uint8, {q.rows, q.cols / 2});
-        auto b = p.as<std::uint8_t>();
+        return tensor("weight_packed", dtype::uint8, {rows, cols / 2});
+    }
+    static void pack_rows(tensor& t, std::int64_t r0, std::int64_t r1, std::uint8_t const* codes) {
+        std::int64_t const half = t.shape[1];
+        auto b = t.as<std::uint8_t>().subspan(static_cast<std::size_t>(r0 * half),
+                                               static_cast<std::size_t>((r1 - r0) * half));
         for (std::size_t i = 0; i < b.size(); ++i)
-            b[i] = static_cast<std::uint8_t>((q.codes[2 * i] & 15u) | (q.codes[2 * i + 1] << 4));
-        out.push_back(std::move(p));
-        append_qparams(q, out);
-        return out;
+            b[i] = static_cast<std::uint8_t>((codes[2 * i] & 15u) | (codes[2 * i + 1] << 4));
+    }
+    static void append_qparams(quantized_weight const& q, std::vector<tensor>& out) {
+        format::append_qparams(q, out);
     }
 
     static quantized_weight unpack(tensor_lookup const& find, std::string const& where) {
@@ -44,10 +47,5 @@ struct fp4_pack_quantized {
         return q;
     }
 };
-
-using nvfp4_pack_quantized = fp4_pack_quantized;
-using mxfp4_pack_quantized = fp4_pack_quantized;
-/// mxfp8-quantized stores fp8 codes as `weight` with ue8m0 scales: the naive layout.
-using mxfp8_quantized = naive_quantized;
 
 } // namespace nuq::format

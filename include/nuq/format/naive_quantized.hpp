@@ -1,7 +1,8 @@
 #pragma once
-// naive-quantized, int-quantized and float-quantized: one layout under three names. The codes
-// are stored unpacked as `weight` (int8 for int ≤ 8 bits, float8_e4m3fn for fp8), the
-// zero point (asymmetric only) unpacked in int8. FORMAT.md §5.2.
+// naive-quantized, int-quantized and float-quantized: one layout under three names (and
+// mxfp8-quantized, which differs only in its ue8m0 scales). The codes are stored unpacked as
+// `weight` (int8 for int ≤ 8 bits, float8_e4m3fn for fp8), the zero point (asymmetric only)
+// unpacked in int8. FORMAT.md §5.2, §5.6.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -11,12 +12,18 @@
 namespace nuq::format {
 
 struct naive_quantized {
-    static std::vector<tensor> pack(quantized_weight const& q, bool is_float) {
-        std::vector<tensor> out;
-        tensor w("weight", is_float ? dtype::float8_e4m3fn : dtype::int8, {q.rows, q.cols});
-        std::copy(q.codes.begin(), q.codes.end(), w.as<std::uint8_t>().begin());
-        out.push_back(std::move(w));
-        append_qparams(q, out);
+    /// The tensor the codes go into, before any row is packed.
+    static tensor codes_tensor(std::int64_t rows, std::int64_t cols, quant_args const& a) {
+        return tensor("weight", a.is_float() ? dtype::float8_e4m3fn : dtype::int8, {rows, cols});
+    }
+    /// Stores the codes of rows [r0, r1).
+    static void pack_rows(tensor& t, std::int64_t r0, std::int64_t r1, std::uint8_t const* codes) {
+        std::int64_t const cols = t.shape[1];
+        std::copy(codes, codes + (r1 - r0) * cols, t.as<std::uint8_t>().begin() + r0 * cols);
+    }
+    /// The tensors besides the codes.
+    static void append_qparams(quantized_weight const& q, std::vector<tensor>& out) {
+        format::append_qparams(q, out);
         if (!q.zero_points.empty()) {
             tensor z("weight_zero_point", dtype::int8, q.scale_shape);
             auto zb = z.as<std::int8_t>();
@@ -24,7 +31,6 @@ struct naive_quantized {
                 zb[i] = static_cast<std::int8_t>(q.zero_points[i]);
             out.push_back(std::move(z));
         }
-        return out;
     }
 
     static quantized_weight unpack(tensor_lookup const& find, std::string const& where) {

@@ -23,54 +23,59 @@ struct pack_quantized {
     /// Packs the rows of a [rows, n] matrix of signed codes.
     static tensor pack_matrix(std::string name, std::uint8_t const* codes, std::int64_t rows,
                               std::int64_t n, int bits, bit_layout layout) {
-        std::int64_t const words = packed_words(n, bits, layout);
-        tensor t(std::move(name), dtype::int32, {rows, words});
-        auto out = t.as<std::uint32_t>();
-        std::vector<std::uint8_t> u(static_cast<std::size_t>(n));
-        for (std::int64_t r = 0; r < rows; ++r) {
-            for (std::int64_t c = 0; c < n; ++c)
-                u[static_cast<std::size_t>(c)] = to_unsigned(codes[r * n + c], bits);
-            pack_row(u.data(), n, bits, layout, out.data() + r * words);
-        }
+        tensor t(std::move(name), dtype::int32, {rows, packed_words(n, bits, layout)});
+        pack_rows(t, 0, rows, codes, n, bits, layout);
         return t;
     }
 
-    static std::vector<tensor> pack(quantized_weight const& q, int bits,
-                                    bit_layout layout = bit_layout::dense) {
-        std::vector<tensor> out;
-        out.push_back(pack_matrix("weight_packed", q.codes.data(), q.rows, q.cols, bits, layout));
+    static tensor codes_tensor(std::int64_t rows, std::int64_t cols, quant_args const& a,
+                               bit_layout layout) {
+        return tensor("weight_packed", dtype::int32,
+                      {rows, packed_words(cols, a.num_bits, layout)});
+    }
+    static void pack_rows(tensor& t, std::int64_t r0, std::int64_t r1, std::uint8_t const* codes,
+                          std::int64_t cols, int bits, bit_layout layout) {
+        std::int64_t const words = t.shape[1];
+        std::vector<std::uint8_t> u(static_cast<std::size_t>(cols));
+        for (std::int64_t r = r0; r < r1; ++r) {
+            std::uint8_t const* c = codes + (r - r0) * cols;
+            for (std::int64_t i = 0; i < cols; ++i)
+                u[static_cast<std::size_t>(i)] = to_unsigned(c[i], bits);
+            pack_row(u.data(), cols, bits, layout, t.as<std::uint32_t>().data() + r * words);
+        }
+    }
+    /// weight_shape, the scales, and the zero points: packed along dim 0 for group and
+    /// channel, unpacked int8 otherwise.
+    static void append_qparams(quantized_weight const& q, int bits, bit_layout layout,
+                               std::vector<tensor>& out) {
         tensor shape("weight_shape", dtype::int64, {2});
         shape.as<std::int64_t>()[0] = q.rows;
         shape.as<std::int64_t>()[1] = q.cols;
         out.push_back(std::move(shape));
-        append_qparams(q, out);
-        if (!q.zero_points.empty()) {
-            bool const packed = q.strategy == quant_strategy::group ||
-                                q.strategy == quant_strategy::channel;
-            if (packed) {
-                // pack each column (the zero points of one group) as a row, then transpose
-                std::int64_t const rows = q.scale_shape[0], groups = q.scale_shape[1];
-                std::vector<std::uint8_t> zt(static_cast<std::size_t>(rows * groups));
-                for (std::int64_t r = 0; r < rows; ++r)
-                    for (std::int64_t g = 0; g < groups; ++g)
-                        zt[static_cast<std::size_t>(g * rows + r)] = static_cast<std::uint8_t>(
-                            static_cast<std::int8_t>(q.zero_points[static_cast<std::size_t>(r * groups + g)]));
-                tensor p = pack_matrix("weight_zero_point", zt.data(), groups, rows, bits, layout);
-                std::int64_t const words = p.shape[1];
-                tensor z("weight_zero_point", dtype::int32, {words, groups});
-                for (std::int64_t g = 0; g < groups; ++g)
-                    for (std::int64_t w = 0; w < words; ++w)
-                        z.as<std::int32_t>()[static_cast<std::size_t>(w * groups + g)] =
-                            p.as<std::int32_t>()[static_cast<std::size_t>(g * words + w)];
-                out.push_back(std::move(z));
-            } else {
-                tensor z("weight_zero_point", dtype::int8, q.scale_shape);
-                for (std::size_t i = 0; i < q.zero_points.size(); ++i)
-                    z.as<std::int8_t>()[i] = static_cast<std::int8_t>(q.zero_points[i]);
-                out.push_back(std::move(z));
-            }
+        format::append_qparams(q, out);
+        if (q.zero_points.empty()) return;
+        if (q.strategy != quant_strategy::group && q.strategy != quant_strategy::channel) {
+            tensor z("weight_zero_point", dtype::int8, q.scale_shape);
+            for (std::size_t i = 0; i < q.zero_points.size(); ++i)
+                z.as<std::int8_t>()[i] = static_cast<std::int8_t>(q.zero_points[i]);
+            out.push_back(std::move(z));
+            return;
         }
-        return out;
+        // pack each column (the zero points of one group) as a row, then transpose back
+        std::int64_t const rows = q.scale_shape[0], groups = q.scale_shape[1];
+        std::vector<std::uint8_t> zt(static_cast<std::size_t>(rows * groups));
+        for (std::int64_t r = 0; r < rows; ++r)
+            for (std::int64_t g = 0; g < groups; ++g)
+                zt[static_cast<std::size_t>(g * rows + r)] = static_cast<std::uint8_t>(
+                    static_cast<std::int8_t>(q.zero_points[static_cast<std::size_t>(r * groups + g)]));
+        tensor p = pack_matrix("weight_zero_point", zt.data(), groups, rows, bits, layout);
+        std::int64_t const words = p.shape[1];
+        tensor z("weight_zero_point", dtype::int32, {words, groups});
+        for (std::int64_t g = 0; g < groups; ++g)
+            for (std::int64_t w = 0; w < words; ++w)
+                z.as<std::int32_t>()[static_cast<std::size_t>(w * groups + g)] =
+                    p.as<std::int32_t>()[static_cast<std::size_t>(g * words + w)];
+        out.push_back(std::move(z));
     }
 
     static quantized_weight unpack(tensor_lookup const& find, std::string const& where, int bits,

@@ -1,57 +1,123 @@
 #pragma once
-// One entry point per direction over all compressed formats: quantized weight → stored tensors
-// (pack) and stored tensors → quantized weight (unpack). The format name picks the layout.
+// One entry point per direction over every compressed format: a weight → its stored tensors
+// (quantize_and_pack, streaming rows from the quantizer into the packed tensor; pack, from a
+// quantized_weight), and stored tensors → a quantized weight (unpack).
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "nuq/error.hpp"
 #include "nuq/format/bit_packing.hpp"
+#include "nuq/format/compression_format.hpp"
 #include "nuq/format/fp4_pack_quantized.hpp"
 #include "nuq/format/naive_quantized.hpp"
 #include "nuq/format/pack_quantized.hpp"
+#include "nuq/quant/quantizer.hpp"
 
 namespace nuq::format {
 
-inline error unknown_format(std::string_view name, std::string const& where) {
-    return error("format.unknown", where, "format \"" + std::string(name) + "\" cannot be packed",
-                 "one of naive-quantized, int-quantized, float-quantized, pack-quantized, "
-                 "nvfp4-pack-quantized, mxfp4-pack-quantized, mxfp8-quantized",
-                 "choose a format that fits the scheme, or leave format out to infer it");
+namespace detail {
+inline error cannot_pack(compression_format f, std::string const& where, std::string why) {
+    return error("format.unsupported", where,
+                 "format " + std::string(to_string(f)) + " cannot store this layer: " + why,
+                 "naive-quantized, int-quantized, float-quantized, pack-quantized, "
+                 "nvfp4-pack-quantized, mxfp4-pack-quantized or mxfp8-quantized, matching the "
+                 "scheme",
+                 "leave `format` out so that it is inferred from the scheme");
 }
 
-/// The stored tensors of one module, under local names ("weight_packed", "weight_scale", ...).
-inline std::vector<tensor> pack(std::string_view format, quantized_weight const& q,
-                                quant_args const& args, std::string const& where = {},
-                                bit_layout layout = bit_layout::dense) {
-    if (format == "pack-quantized") {
-        if (args.is_float() || args.num_bits < 1 || args.num_bits > 8)
-            throw error("format.pack_quantized", where,
-                        "pack-quantized holds int codes of 1 to 8 bits",
-                        "int weights of 1..8 bits", "use naive-quantized or float-quantized");
-        return pack_quantized::pack(q, args.num_bits, layout);
+/// Calls fn(make(rows, cols), pack_rows(t, r0, r1, codes, cols), append_qparams(q, out)) with
+/// the three steps of format f.
+template <class Fn>
+decltype(auto) with_format(compression_format f, quant_args const& a, std::string const& where,
+                           bit_layout layout, Fn&& fn) {
+    switch (f) {
+    case compression_format::pack_quantized:
+        if (a.is_float() || a.num_bits < 1 || a.num_bits > 8)
+            throw cannot_pack(f, where, "it holds int codes of 1 to 8 bits");
+        return fn(
+            [&](std::int64_t r, std::int64_t c) { return pack_quantized::codes_tensor(r, c, a, layout); },
+            [&](tensor& t, std::int64_t r0, std::int64_t r1, std::uint8_t const* codes,
+                std::int64_t cols) {
+                pack_quantized::pack_rows(t, r0, r1, codes, cols, a.num_bits, layout);
+            },
+            [&](quantized_weight const& q, std::vector<tensor>& out) {
+                pack_quantized::append_qparams(q, a.num_bits, layout, out);
+            });
+    case compression_format::naive_quantized:
+    case compression_format::int_quantized:
+    case compression_format::float_quantized:
+    case compression_format::mxfp8_quantized:
+        if (a.num_bits > 8 || (a.is_float() && a.num_bits != 8))
+            throw cannot_pack(f, where, "it holds int codes of up to 8 bits or fp8 codes");
+        return fn([&](std::int64_t r, std::int64_t c) { return naive_quantized::codes_tensor(r, c, a); },
+                  [](tensor& t, std::int64_t r0, std::int64_t r1, std::uint8_t const* codes,
+                     std::int64_t) { naive_quantized::pack_rows(t, r0, r1, codes); },
+                  &naive_quantized::append_qparams);
+    case compression_format::nvfp4_pack_quantized:
+    case compression_format::mxfp4_pack_quantized:
+        if (!a.is_float() || a.num_bits != 4)
+            throw cannot_pack(f, where, "it holds fp4 codes");
+        return fn([&](std::int64_t r, std::int64_t c) {
+                      return fp4_pack_quantized::codes_tensor(r, c, a, where);
+                  },
+                  [](tensor& t, std::int64_t r0, std::int64_t r1, std::uint8_t const* codes,
+                     std::int64_t) { fp4_pack_quantized::pack_rows(t, r0, r1, codes); },
+                  &fp4_pack_quantized::append_qparams);
+    default: throw cannot_pack(f, where, "it is not a weight compression format");
     }
-    if (format == "naive-quantized" || format == "int-quantized" || format == "float-quantized" ||
-        format == "mxfp8-quantized")
-        return naive_quantized::pack(q, args.is_float());
-    if (format == "nvfp4-pack-quantized" || format == "mxfp4-pack-quantized")
-        return fp4_pack_quantized::pack(q, where);
-    throw unknown_format(format, where);
+}
+} // namespace detail
+
+/// The stored tensors of a quantized weight, under local names ("weight_packed", ...).
+inline std::vector<tensor> pack(compression_format f, quantized_weight const& q,
+                                quant_args const& a, std::string const& where = {},
+                                bit_layout layout = bit_layout::dense) {
+    return detail::with_format(f, a, where, layout, [&](auto make, auto pack_rows, auto rest) {
+        std::vector<tensor> out;
+        out.push_back(make(q.rows, q.cols));
+        pack_rows(out.back(), 0, q.rows, q.codes.data(), q.cols);
+        rest(q, out);
+        return out;
+    });
+}
+
+/// Quantizes a weight with quantizer `qz` and packs it in format f, one chunk of rows at a
+/// time: the codes are never all in memory. Gives the same tensors as pack(f, qz.quantize(w)).
+template <class Quantizer, weight_element D>
+std::vector<tensor> quantize_and_pack(compression_format f, Quantizer const& qz, weight_view<D> w,
+                                      quant_args const& a, quantize_options const& o,
+                                      bit_layout layout = bit_layout::dense) {
+    return detail::with_format(f, a, o.where, layout, [&](auto make, auto pack_rows, auto rest) {
+        std::vector<tensor> out;
+        out.push_back(make(w.rows, w.cols));
+        tensor& codes = out.back();
+        auto const q = qz.quantize_rows(w, o, [&](std::int64_t r0, std::int64_t r1,
+                                                  std::uint8_t const* c) {
+            pack_rows(codes, r0, r1, c, w.cols);
+        });
+        rest(q, out);
+        return out;
+    });
 }
 
 /// The quantized weight of one module read back from its stored tensors.
-inline quantized_weight unpack(std::string_view format, tensor_lookup const& find,
-                               quant_args const& args, std::string const& where,
+inline quantized_weight unpack(compression_format f, tensor_lookup const& find,
+                               quant_args const& a, std::string const& where,
                                bit_layout layout = bit_layout::dense) {
     quantized_weight q;
-    if (format == "pack-quantized") q = pack_quantized::unpack(find, where, args.num_bits, layout);
-    else if (format == "naive-quantized" || format == "int-quantized" ||
-             format == "float-quantized" || format == "mxfp8-quantized")
-        q = naive_quantized::unpack(find, where);
-    else if (format == "nvfp4-pack-quantized" || format == "mxfp4-pack-quantized")
-        q = fp4_pack_quantized::unpack(find, where);
-    else throw unknown_format(format, where);
-    q.strategy = args.strategy_or_tensor();
+    switch (f) {
+    case compression_format::pack_quantized:
+        q = pack_quantized::unpack(find, where, a.num_bits, layout);
+        break;
+    case compression_format::naive_quantized:
+    case compression_format::int_quantized:
+    case compression_format::float_quantized:
+    case compression_format::mxfp8_quantized: q = naive_quantized::unpack(find, where); break;
+    case compression_format::nvfp4_pack_quantized:
+    case compression_format::mxfp4_pack_quantized: q = fp4_pack_quantized::unpack(find, where); break;
+    default: throw detail::cannot_pack(f, where, "it is not a weight compression format");
+    }
+    q.strategy = a.strategy_or_tensor();
     return q;
 }
 

@@ -138,12 +138,6 @@ inline std::string path(std::string_view base, std::string_view key) {
     return p;
 }
 
-/// A JSON value as it appears in the file, for "found" texts.
-template <class Json>
-std::string show(Json const& j) {
-    return j.dump();
-}
-
 template <class Json>
 int get_int(Json const& j, std::string_view where, std::string_view id) {
     using lim = std::numeric_limits<int>;
@@ -153,14 +147,14 @@ int get_int(Json const& j, std::string_view where, std::string_view id) {
                                 j.template get<std::int64_t>() <= lim::max();
     if (!fits)
         throw error(std::string(id), std::string(where),
-                    "found " + show(j) + " (" + j.type_name() + ")", "a 32-bit integer");
+                    "found " + j.dump() + " (" + j.type_name() + ")", "a 32-bit integer");
     return int(j.template get<std::int64_t>());
 }
 
 template <class Json>
 bool get_bool(Json const& j, std::string_view where, std::string_view id) {
     if (!j.is_boolean())
-        throw error(std::string(id), std::string(where), "found " + show(j), "true or false");
+        throw error(std::string(id), std::string(where), "found " + j.dump(), "true or false");
     return j.template get<bool>();
 }
 
@@ -168,7 +162,7 @@ template <class Json>
 std::string get_string(Json const& j, std::string_view where, std::string_view id) {
     if (!j.is_string())
         throw error(std::string(id), std::string(where),
-                    "found " + show(j) + " (" + j.type_name() + ")", "a string");
+                    "found " + j.dump() + " (" + j.type_name() + ")", "a string");
     return j.template get<std::string>();
 }
 
@@ -356,7 +350,7 @@ quant_args parse_quant_args(Json const& j, std::string_view where = {}) {
         "dynamic",  "actorder", "scale_dtype", "zp_dtype",   "observer", "observer_kwargs"};
     if (!j.is_object())
         throw error("quant_args.object", std::string(where),
-                    "found " + show(j) + " (" + j.type_name() + ")",
+                    "found " + j.dump() + " (" + j.type_name() + ")",
                     "a QuantizationArgs object");
     for (auto it = j.begin(); it != j.end(); ++it) {
         bool known = false;
@@ -382,7 +376,8 @@ quant_args parse_quant_args(Json const& j, std::string_view where = {}) {
                         "one of " + quoted_list(quant_type_names), "use \"int\" or \"float\"");
         a.type = *t;
     }
-    if (auto v = get("symmetric")) a.symmetric = get_bool(*v, path(where, "symmetric"), id("symmetric"));
+    if (auto v = get("symmetric"))
+        a.symmetric = get_bool(*v, path(where, "symmetric"), id("symmetric"));
     if (auto v = get("group_size"); v && !v->is_null())
         a.group_size = get_int(*v, path(where, "group_size"), id("group_size"));
     if (auto v = get("strategy"); v && !v->is_null()) {
@@ -397,7 +392,7 @@ quant_args parse_quant_args(Json const& j, std::string_view where = {}) {
     if (auto v = get("block_structure"); v && !v->is_null()) {
         auto const p = path(where, "block_structure");
         auto const bad = [&] {
-            return error(id("block_structure"), p, "invalid block_structure " + show(*v),
+            return error(id("block_structure"), p, "invalid block_structure " + v->dump(),
                          "a list of two positive ints [rows, cols] or a string \"RxC\"",
                          "use e.g. [128, 128] or \"128x128\"");
         };
@@ -432,7 +427,7 @@ quant_args parse_quant_args(Json const& j, std::string_view where = {}) {
         } else if (v->is_string() && iequals(v->template get<std::string>(), "local")) {
             a.dynamic = dynamic_mode::local;
         } else {
-            throw error(id("dynamic"), p, "found " + show(*v), "true, false or \"local\"",
+            throw error(id("dynamic"), p, "found " + v->dump(), "true, false or \"local\"",
                         "use a boolean, or \"local\" for tensor_group with static global scale");
         }
     }
@@ -442,30 +437,32 @@ quant_args parse_quant_args(Json const& j, std::string_view where = {}) {
             a.actorder = v->template get<bool>() ? actorder_mode::group : actorder_mode::none;
         } else if (v->is_string()) {
             auto const s = v->template get<std::string>();
-            if (iequals(s, "group") || iequals(s, "dynamic")) a.actorder = actorder_mode::group;
-            else if (iequals(s, "weight") || iequals(s, "static")) a.actorder = actorder_mode::weight;
+            if (iequals(s, "group") || iequals(s, "dynamic"))
+                a.actorder = actorder_mode::group;
+            else if (iequals(s, "weight") || iequals(s, "static"))
+                a.actorder = actorder_mode::weight;
             else
                 throw error(id("actorder"), p, "unknown actorder \"" + s + '"',
                             "\"group\", \"weight\", \"dynamic\", \"static\", a boolean or null",
                             "use \"weight\" (or \"group\" for g_idx ordering)");
             a.actorder_alias = iequals(s, "dynamic") || iequals(s, "static");
         } else {
-            throw error(id("actorder"), p, "found " + show(*v),
+            throw error(id("actorder"), p, "found " + v->dump(),
                         "\"group\", \"weight\", \"dynamic\", \"static\", a boolean or null");
         }
     }
-    if (auto v = get("scale_dtype"); v && !v->is_null())
-        a.scale_dtype = parse_torch_dtype(
-            get_string(*v, path(where, "scale_dtype"), id("scale_dtype")), path(where, "scale_dtype"));
-    if (auto v = get("zp_dtype"); v && !v->is_null())
-        a.zp_dtype = parse_torch_dtype(
-            get_string(*v, path(where, "zp_dtype"), id("zp_dtype")), path(where, "zp_dtype"));
+    auto const torch_dtype = [&](std::string_view k, std::optional<dtype>& out) {
+        if (auto v = get(k); v && !v->is_null())
+            out = parse_torch_dtype(get_string(*v, path(where, k), id(k)), path(where, k));
+    };
+    torch_dtype("scale_dtype", a.scale_dtype);
+    torch_dtype("zp_dtype", a.zp_dtype);
     if (auto v = get("observer"); v && !v->is_null())
         a.observer = get_string(*v, path(where, "observer"), id("observer"));
     if (auto v = get("observer_kwargs")) {
         if (!v->is_object())
             throw error(id("observer_kwargs"), path(where, "observer_kwargs"),
-                        "found " + show(*v), "an object", "use {} for no observer arguments");
+                        "found " + v->dump(), "an object", "use {} for no observer arguments");
         a.observer_kwargs = nlohmann::json(*v);
     }
     a.validate(where);

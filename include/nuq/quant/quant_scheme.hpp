@@ -73,7 +73,7 @@ quant_scheme parse_quant_scheme(Json const& j, std::string_view where = {}) {
         "targets", "weights", "input_activations", "output_activations", "format"};
     if (!j.is_object())
         throw error("quant_scheme.object", std::string(where),
-                    "found " + show(j) + " (" + j.type_name() + ")",
+                    "found " + j.dump() + " (" + j.type_name() + ")",
                     "a QuantizationScheme object, or a list of targets for a preset");
     for (auto it = j.begin(); it != j.end(); ++it) {
         bool known = false;
@@ -90,7 +90,7 @@ quant_scheme parse_quant_scheme(Json const& j, std::string_view where = {}) {
                     "a list of module names, classes or \"re:\" patterns",
                     "add e.g. \"targets\": [\"Linear\"]");
     if (!t->is_array())
-        throw error("quant_scheme.targets", path(where, "targets"), "found " + show(*t),
+        throw error("quant_scheme.targets", path(where, "targets"), "found " + t->dump(),
                     "a list of strings", "write targets as a list, e.g. [\"Linear\"]");
     for (std::size_t i = 0; i < t->size(); ++i)
         s.targets.push_back(get_string((*t)[i], path(where, "targets") + '[' + std::to_string(i) +
@@ -103,9 +103,10 @@ quant_scheme parse_quant_scheme(Json const& j, std::string_view where = {}) {
     args("weights", s.weights);
     args("input_activations", s.input_activations);
     args("output_activations", s.output_activations);
-    if (auto it = j.find("format"); it != j.end() && !it->is_null())
-        s.format = parse_compression_format(get_string(*it, path(where, "format"), "format.unknown"),
-                                            path(where, "format"));
+    if (auto it = j.find("format"); it != j.end() && !it->is_null()) {
+        auto const p = path(where, "format");
+        s.format = parse_compression_format(get_string(*it, p, "format.unknown"), p);
+    }
     s.validate(where);
     return s;
 }

@@ -92,7 +92,7 @@ quantization_config parse_quantization_config(Json const& j, std::string_view wh
     using namespace detail::cfg;
     if (!j.is_object())
         throw error("config.object", std::string(where),
-                    "found " + show(j) + " (" + j.type_name() + ")",
+                    "found " + j.dump() + " (" + j.type_name() + ")",
                     "a quantization_config object");
     quantization_config c;
     auto const get = [&](std::string_view k) -> Json const* {
@@ -107,7 +107,7 @@ quantization_config parse_quantization_config(Json const& j, std::string_view wh
                     "add config_groups, e.g. {\"group_0\": {\"targets\": [\"Linear\"], ...}}");
     if (!groups->is_object())
         throw error("config.config_groups", path(where, "config_groups"),
-                    "found " + show(*groups), "an object of group name -> scheme");
+                    "found " + groups->dump(), "an object of group name -> scheme");
     for (auto it = groups->begin(); it != groups->end(); ++it) {
         auto const gpath = path(path(where, "config_groups"), it.key());
         if (it->is_array()) {
@@ -115,7 +115,8 @@ quantization_config parse_quantization_config(Json const& j, std::string_view wh
             for (std::size_t i = 0; i < it->size(); ++i)
                 targets.push_back(get_string((*it)[i], gpath + '[' + std::to_string(i) + ']',
                                              "config.targets"));
-            c.config_groups.push_back({it.key(), preset_scheme(it.key(), std::move(targets), gpath)});
+            c.config_groups.push_back(
+                {it.key(), preset_scheme(it.key(), std::move(targets), gpath)});
         } else {
             c.config_groups.push_back({it.key(), parse_quant_scheme(*it, gpath)});
         }
@@ -147,7 +148,7 @@ quantization_config parse_quantization_config(Json const& j, std::string_view wh
     if (auto v = get("global_compression_ratio"); v && !v->is_null()) {
         if (!v->is_number())
             throw error("config.global_compression_ratio", path(where, "global_compression_ratio"),
-                        "found " + show(*v), "a number or null");
+                        "found " + v->dump(), "a number or null");
         c.global_compression_ratio = v->template get<double>();
     }
     if (auto v = get("ignore")) {
@@ -159,14 +160,14 @@ quantization_config parse_quantization_config(Json const& j, std::string_view wh
                 c.ignore->push_back(
                     get_string((*v)[i], p + '[' + std::to_string(i) + ']', "config.ignore"));
         } else {
-            throw error("config.ignore", p, "found " + show(*v),
+            throw error("config.ignore", p, "found " + v->dump(),
                         "a list of module names or \"re:\" patterns");
         }
     }
     auto const object_key = [&](std::string_view key, nlohmann::json& out) {
         if (auto v = get(key)) {
             if (!v->is_object())
-                throw error("config." + std::string(key), path(where, key), "found " + show(*v),
+                throw error("config." + std::string(key), path(where, key), "found " + v->dump(),
                             "an object", "use {} when there is none");
             out = nlohmann::json(*v);
         }

@@ -18,16 +18,9 @@
 #include "nuq/quant/quantized_weight.hpp"
 #include "nuq/quant/strategy.hpp"
 #include "nuq/quant/unit_params.hpp"
+#include "nuq/quant/weight_view.hpp"
 
 namespace nuq {
-
-/// A row-major weight [rows, cols] of element type D.
-template <weight_element D>
-struct weight_view {
-    std::span<D const> data;
-    std::int64_t rows = 0, cols = 0;
-    [[nodiscard]] D const* row(std::int64_t r) const { return data.data() + r * cols; }
-};
 
 /// Per-call inputs besides the weight.
 struct quantize_options {

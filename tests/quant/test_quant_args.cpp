@@ -116,7 +116,8 @@ TEST_CASE("quant_args: defaults and inferred values", "[quant_args]") {
 TEST_CASE("quant_args: spellings", "[quant_args]") {
     SECTION("enums are case-insensitive and dumped canonically") {
         auto const a = nuq::parse_quant_args(
-            json{{"type", "INT"}, {"strategy", "Group"}, {"group_size", 64}, {"actorder", "WEIGHT"}});
+            json{{"type", "INT"}, {"strategy", "Group"}, {"group_size", 64},
+                 {"actorder", "WEIGHT"}});
         auto const d = nuq::dump(a);
         CHECK(d["type"] == "int");
         CHECK(d["strategy"] == "group");
@@ -154,14 +155,17 @@ TEST_CASE("quant_args: spellings", "[quant_args]") {
     }
     SECTION("dtypes: with or without torch., written with") {
         auto const a = nuq::parse_quant_args(
-            json{{"scale_dtype", "float8_e4m3fn"}, {"zp_dtype", "torch.int8"}, {"symmetric", false}});
+            json{{"scale_dtype", "float8_e4m3fn"}, {"zp_dtype", "torch.int8"},
+                 {"symmetric", false}});
         CHECK(a.scale_dtype == nuq::dtype::float8_e4m3fn);
         CHECK(nuq::dump(a)["scale_dtype"] == "torch.float8_e4m3fn");
         CHECK(nuq::dump(a)["zp_dtype"] == "torch.int8");
     }
     SECTION("block_structure as [r, c] or \"RxC\"") {
-        auto const l = nuq::parse_quant_args(json{{"strategy", "block"}, {"block_structure", {2, 4}}});
-        auto const s = nuq::parse_quant_args(json{{"strategy", "block"}, {"block_structure", "2x4"}});
+        auto const l =
+            nuq::parse_quant_args(json{{"strategy", "block"}, {"block_structure", {2, 4}}});
+        auto const s =
+            nuq::parse_quant_args(json{{"strategy", "block"}, {"block_structure", "2x4"}});
         CHECK(l == s);
         CHECK(nuq::dump(s)["block_structure"] == json{2, 4});
     }
@@ -272,7 +276,8 @@ TEST_CASE("quant_args: validate() on built args, in reference order", "[quant_ar
 
 TEST_CASE("quant_args: ct_legacy_keys leaves out scale_dtype and zp_dtype", "[quant_args]") {
     auto const a = nuq::parse_quant_args(
-        json{{"num_bits", 4}, {"group_size", 128}, {"symmetric", false}, {"scale_dtype", "bfloat16"}});
+        json{{"num_bits", 4}, {"group_size", 128}, {"symmetric", false},
+             {"scale_dtype", "bfloat16"}});
     auto const full = nuq::dump(a);
     auto const legacy = nuq::dump(a, {.ct_legacy_keys = true});
     CHECK(full.size() == 12);

@@ -89,8 +89,8 @@ TEST_CASE("quant_scheme: structure", "[quant_scheme]") {
                  {"format", "marlin-24"}});
         CHECK(s.format == nuq::compression_format::marlin_24);
         auto const e = error_of([] {
-            (void)nuq::parse_quant_scheme(json{{"targets", {"Linear"}}, {"format", "Pack-Quantized"}},
-                                          "g");
+            (void)nuq::parse_quant_scheme(
+                json{{"targets", {"Linear"}}, {"format", "Pack-Quantized"}}, "g");
         });
         CHECK(e.where() == "g.format");
         CHECK_THAT(e.expected(), Catch::Contains("\"pack-quantized\""));

@@ -286,7 +286,8 @@ TEST_CASE("quantization_config: §7 examples and §10.2 round trips", "[config]"
             {"config_groups",
              {{"group_0",
                {{"targets", {"Linear"}},
-                {"weights", {{"type", "float"}, {"strategy", "BLOCK"}, {"block_structure", "128x128"}}},
+                {"weights",
+                 {{"type", "float"}, {"strategy", "BLOCK"}, {"block_structure", "128x128"}}},
                 {"input_activations",
                  {{"num_bits", 4}, {"type", "float"}, {"strategy", "tensor_group"},
                   {"group_size", 16}, {"dynamic", "LOCAL"}}}}},
@@ -392,9 +393,9 @@ TEST_CASE("quantization_config: §10.2 negative cases name the path", "[config]"
         CHECK_THAT(e.what(), Catch::Contains(where + ": "));
     }
     // A caller-given prefix leads every path.
-    auto const e = error_of([] {
-        (void)nuq::parse_quantization_config(json{{"config_groups", {{"g", {{"targets", {"x"}},
-                                                                           {"weights", {{"group_size", 0}}}}}}}},
+    json const group{{"targets", {"x"}}, {"weights", {{"group_size", 0}}}};
+    auto const e = error_of([&] {
+        (void)nuq::parse_quantization_config(json{{"config_groups", {{"g", group}}}},
                                              "quantization_config");
     });
     CHECK(e.where() == "quantization_config.config_groups.g.weights.group_size");

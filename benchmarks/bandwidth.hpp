@@ -12,22 +12,25 @@
 namespace nuq::bench {
 
 namespace detail {
-// Streams src[r0, r1) and writes dst[w0, w1) in interleaved blocks, so reads and writes overlap
-// as in a conversion kernel; returns a sum so that the reads are not optimized away.
-inline std::uint64_t stream_slice(std::uint64_t const* src, std::size_t r0, std::size_t r1,
-                                  std::uint64_t* dst, std::size_t w0, std::size_t w1) {
-    constexpr std::size_t block = 4096; // words read per step: 32 KiB
-    std::size_t const reads = r1 - r0, writes = w1 - w0;
+// Reads src[0, nr) and writes dst[0, nw), interleaved per 64-byte line written, with the reads
+// spread evenly over the writes (Bresenham), as a conversion kernel interleaves them; coarser
+// interleaving measured ~25% slower. Returns a sum so that the reads are not optimized away.
+inline std::uint64_t stream_slice(std::uint64_t const* src, std::size_t nr, std::uint64_t* dst,
+                                  std::size_t nw) {
+    std::size_t const read_lines = nr / 8, write_lines = nw / 8;
+    std::size_t const per = write_lines ? read_lines / write_lines : 0;
+    std::size_t const extra = write_lines ? read_lines % write_lines : 0;
     std::uint64_t sum = 0;
-    std::size_t w = w0;
-    for (std::size_t r = r0; r < r1; r += block) {
-        std::size_t const rend = std::min(r + block, r1);
-        for (std::size_t i = r; i < rend; ++i) sum += src[i];
-        // writes so far stay proportional to reads so far
-        std::size_t const wend = w0 + (reads ? writes * (rend - r0) / reads : writes);
-        for (; w < wend; ++w) dst[w] = sum + w;
+    std::size_t r = 0, acc = 0;
+    for (std::size_t line = 0; line < write_lines; ++line) {
+        std::size_t lines = per;
+        acc += extra;
+        if (acc >= write_lines) acc -= write_lines, ++lines;
+        for (std::size_t const end = r + 8 * lines; r < end; ++r) sum += src[r];
+        for (std::size_t k = 0; k < 8; ++k) dst[8 * line + k] = sum + k;
     }
-    for (; w < w1; ++w) dst[w] = sum + w;
+    for (; r < nr; ++r) sum += src[r];
+    for (std::size_t w = 8 * write_lines; w < nw; ++w) dst[w] = sum + w;
     return sum;
 }
 } // namespace detail
@@ -48,8 +51,9 @@ inline double memory_bandwidth(std::size_t read_bytes = std::size_t{256} << 20,
         std::vector<std::thread> pool;
         for (unsigned t = 0; t < threads; ++t)
             pool.emplace_back([&, t] {
-                sums[t] = detail::stream_slice(src.data(), nr * t / threads, nr * (t + 1) / threads,
-                                               dst.data(), nw * t / threads, nw * (t + 1) / threads);
+                std::size_t const r0 = nr * t / threads, w0 = nw * t / threads;
+                sums[t] = detail::stream_slice(src.data() + r0, nr * (t + 1) / threads - r0,
+                                               dst.data() + w0, nw * (t + 1) / threads - w0);
             });
         for (auto& th : pool) th.join();
     };

@@ -245,8 +245,13 @@ template <class In, class Out, class Op> struct map_kernel {
     template <class A> void operator()(A, In const* in, Out* out, std::size_t n) const {
         constexpr std::size_t lanes = f32x<A>::size;
         std::size_t i = 0;
-        for (; i + lanes <= n; i += lanes)
+        for (; i + lanes <= n; i += lanes) {
+            // Reading 4 KiB ahead: with the hardware prefetcher alone, one core streamed
+            // f32 → bf16 at 80% and bf16 → e4m3 at 50% of the rate measured with it (an integer
+            // address: prefetch never faults, but a pointer past the array would be UB).
+            __builtin_prefetch(reinterpret_cast<void const*>(reinterpret_cast<std::uintptr_t>(in + i) + 4096));
             detail::store_lanes<A>(out + i, Op::template apply<A>(detail::load_lanes<A>(in + i)));
+        }
         if (i == n) return;
         In tin[lanes] = {};
         Out tout[lanes];

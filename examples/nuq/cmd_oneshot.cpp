@@ -1,0 +1,74 @@
+// nuq oneshot: quantize a Hugging Face model with an llm-compressor recipe.
+#include <iomanip>
+#include <iostream>
+
+#include "commands.hpp"
+#include "nuq/io/checkpoint_writer.hpp"
+#include "nuq/pipeline/oneshot.hpp"
+
+namespace nuq::cli {
+
+namespace {
+struct oneshot_args {
+    std::string model, recipe, output, pipeline = "datafree", max_shard_size = "5GB";
+    int threads = 0;
+    bool overwrite = false, quiet = false;
+};
+
+int run_oneshot(oneshot_args const& a) {
+    pipeline::oneshot_options o;
+    bool const embedded = a.model.empty();
+    o.model = embedded ? data_dir() + "/data/tiny-llama-sotu" : a.model;
+    o.recipe = a.recipe.empty() && embedded ? data_dir() + "/recipes/int4_int8.yaml" : a.recipe;
+    if (o.recipe.empty())
+        throw error("cli.recipe", "--recipe", "no recipe given", "a recipe file",
+                    "pass --recipe FILE (YAML or JSON, llm-compressor's format)");
+    o.output = a.output.empty() && embedded ? "tiny-llama-sotu-W4A16-W8A16" : a.output;
+    if (o.output.empty())
+        throw error("cli.output", "--output", "no output directory given", "a directory",
+                    "pass --output DIR");
+    o.pipeline = a.pipeline;
+    o.max_shard_size = io::parse_size(a.max_shard_size);
+    o.threads = a.threads;
+    o.overwrite = a.overwrite;
+    o.log = a.quiet ? nullptr : &std::cerr;
+    if (!a.quiet)
+        std::cerr << "nuq oneshot: " << o.model.string() << " with " << o.recipe.string() << " -> "
+                  << o.output.string() << "\n";
+    auto const r = pipeline::oneshot(o);
+    if (!a.quiet) {
+        std::cerr << "\nquantized " << r.quantized << " layers, kept " << r.kept
+                  << " tensors as they were:\n";
+        for (auto const& [what, n] : r.layers_per_scheme)
+            std::cerr << "  " << std::setw(4) << n << "  " << what << "\n";
+        std::cerr << std::fixed << std::setprecision(2) << "size " << r.bytes_in / 1e6
+                  << " MB -> " << r.bytes_out / 1e6 << " MB (" << 100.0 * r.bytes_out / r.bytes_in
+                  << " %) in " << r.seconds << " s\n"
+                  << "wrote " << o.output.string() << "\n";
+    }
+    return 0;
+}
+} // namespace
+
+void add_oneshot(CLI::App& app, runner& run) {
+    auto* sub = app.add_subcommand(
+        "oneshot",
+        "Quantize a Hugging Face model with an llm-compressor recipe (round-to-nearest, "
+        "data-free) and write a compressed-tensors checkpoint. Without --model it quantizes the "
+        "embedded tiny-llama-sotu with the int4/int8 recipe into ./tiny-llama-sotu-W4A16-W8A16.");
+    auto a = std::make_shared<oneshot_args>();
+    sub->add_option("--model", a->model, "Hugging Face model directory (safetensors, sharded or not)");
+    sub->add_option("--recipe", a->recipe, "llm-compressor recipe, YAML or JSON");
+    sub->add_option("--output", a->output, "output directory (must not exist unless --overwrite)");
+    sub->add_option("--pipeline", a->pipeline, "calibration pipeline: datafree")
+        ->check(CLI::IsMember({"datafree"}));
+    sub->add_option("--max-shard-size", a->max_shard_size,
+                    "largest shard file, e.g. 5GB, 500MB, 2GiB")->capture_default_str();
+    sub->add_option("--threads", a->threads, "threads to use (0: all)")
+        ->check(CLI::NonNegativeNumber);
+    sub->add_flag("--overwrite", a->overwrite, "replace an existing output directory");
+    sub->add_flag("--quiet", a->quiet, "no progress or summary on stderr");
+    sub->callback([&run, a] { run = [a] { return run_oneshot(*a); }; });
+}
+
+} // namespace nuq::cli

@@ -75,14 +75,16 @@ void add_all(std::string const& name, In const* in, Out* out, Scalar scalar) {
     add(name + "/scalar", in, out, [scalar](In const* i, Out* o, std::size_t n) {
         for (std::size_t k = 0; k < n; ++k) o[k] = scalar(i[k]);
     });
-    add(name + "/native", in, out, [](In const* i, Out* o, std::size_t n) { run_native<Kernel>(i, o, n); });
+    add(name + "/native", in, out,
+        [](In const* i, Out* o, std::size_t n) { run_native<Kernel>(i, o, n); });
     dispatch_archs::for_each([&](auto arch) {
         using Arch = decltype(arch);
         if (!cpu_has<Arch>()) return;
         add(name + "/" + Arch::name(), in, out,
             [](In const* i, Out* o, std::size_t n) { kernel_entry<Kernel, Arch>::run(i, o, n); });
     });
-    add(name + "/dispatch", in, out, [](In const* i, Out* o, std::size_t n) { dispatch<Kernel>(i, o, n); });
+    add(name + "/dispatch", in, out,
+        [](In const* i, Out* o, std::size_t n) { dispatch<Kernel>(i, o, n); });
 }
 
 } // namespace
@@ -91,7 +93,8 @@ int main(int argc, char** argv) {
     static arrays a; // static: the lambdas keep raw pointers into it
     cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     floor_all_cores = nuq::bench::memory_bandwidth();
-    floor_one_thread = nuq::bench::memory_bandwidth(std::size_t{256} << 20, std::size_t{128} << 20, 1);
+    floor_one_thread =
+        nuq::bench::memory_bandwidth(std::size_t{256} << 20, std::size_t{128} << 20, 1);
     char text[160];
     std::snprintf(text, sizeof text, "%.2f GB/s with 1 thread, %.2f GB/s with %d",
                   floor_one_thread / 1e9, floor_all_cores / 1e9, cores);

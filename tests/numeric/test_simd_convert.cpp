@@ -28,15 +28,18 @@ std::uint32_t bits(float f) { return std::bit_cast<std::uint32_t>(f); }
 std::vector<float> test_floats(std::size_t random_count) {
     std::vector<float> v;
     for (std::uint32_t s : {0u, 0x80000000u}) {
-        for (std::uint32_t b : {0x00000000u, 0x00000001u, 0x007FFFFFu, 0x00800000u, // ±0, f32 subnormals
-                                0x7F800000u, 0x7F800001u, 0x7FC00000u, 0x7FFFFFFFu, // inf, NaNs
-                                0x7FA00000u, 0x7F7FFFFFu, 0x7F7F8000u, 0x7F7F7FFFu})
+        for (std::uint32_t b :
+             {0x00000000u, 0x00000001u, 0x007FFFFFu, 0x00800000u, // ±0, f32 subnormals
+              0x7F800000u, 0x7F800001u, 0x7FC00000u, 0x7FFFFFFFu, // inf, NaNs
+              0x7FA00000u, 0x7F7FFFFFu, 0x7F7F8000u, 0x7F7F7FFFu})
             v.push_back(f32(s | b));
-        for (float x : {448.0f, 449.0f, 464.0f, 465.0f, 479.99997f, 480.0f, 481.0f, 1e30f,
-                        65504.0f, 65519.996f, 65520.0f, 65536.0f, 1.0f, 1.5f,
-                        0x1p-6f, 0x1p-7f, 0x1p-9f, 0x1p-10f, 0x1.8p-10f, 0x1p-11f, 0x1.8p-11f, 0x1p-12f,
-                        0x1p-14f, 0x1p-15f, 0x1p-24f, 0x1p-25f, 0x1.8p-25f, 0x1.8p-24f, 0x1p-26f,
-                        0x1.ffcp-15f, 0x1.ffep-15f, 0x1.ff8p-15f, 0x1.ep-7f, 0x1.fp-7f})
+        for (float x :
+             {448.0f,       449.0f,       464.0f,     465.0f,     479.99997f, 480.0f,
+              481.0f,       1e30f,        65504.0f,   65519.996f, 65520.0f,   65536.0f,
+              1.0f,         1.5f,         0x1p-6f,    0x1p-7f,    0x1p-9f,    0x1p-10f,
+              0x1.8p-10f,   0x1p-11f,     0x1.8p-11f, 0x1p-12f,   0x1p-14f,   0x1p-15f,
+              0x1p-24f,     0x1p-25f,     0x1.8p-25f, 0x1.8p-24f, 0x1p-26f,   0x1.ffcp-15f,
+              0x1.ffep-15f, 0x1.ff8p-15f, 0x1.ep-7f,  0x1.fp-7f})
             v.push_back(f32(s | bits(x)));
     }
     // Exact ties and their neighbours for bf16 (16 dropped bits), fp16 (13) and e4m3 (20).
@@ -99,8 +102,10 @@ template <class Check> void for_each_path(Check check) {
               std::string(Arch::name()));
     });
     REQUIRE(ran > 0);
-    check([]<class K, class... Args>(K, Args... args) { dispatch<K>(args...); }, std::string("dispatch"));
-    check([]<class K, class... Args>(K, Args... args) { run_native<K>(args...); }, std::string("native"));
+    check([]<class K, class... Args>(K, Args... args) { dispatch<K>(args...); },
+          std::string("dispatch"));
+    check([]<class K, class... Args>(K, Args... args) { run_native<K>(args...); },
+          std::string("native"));
 }
 
 } // namespace
@@ -108,18 +113,22 @@ template <class Check> void for_each_path(Check check) {
 TEST_CASE("every bf16 code to f32, back, and to e4m3") {
     auto const codes = all_16_bit_codes();
     std::vector<float> ref(codes.size());
-    for (std::size_t i = 0; i < codes.size(); ++i) ref[i] = float(nuq::bfloat16_t::from_bits(codes[i]));
+    for (std::size_t i = 0; i < codes.size(); ++i)
+        ref[i] = float(nuq::bfloat16_t::from_bits(codes[i]));
     std::vector<std::uint16_t> ref_back(codes.size());
-    for (std::size_t i = 0; i < codes.size(); ++i) ref_back[i] = nuq::bfloat16_t::round_bits(ref[i]);
+    for (std::size_t i = 0; i < codes.size(); ++i)
+        ref_back[i] = nuq::bfloat16_t::round_bits(ref[i]);
     std::vector<std::uint8_t> ref_e4m3(codes.size());
-    for (std::size_t i = 0; i < codes.size(); ++i) ref_e4m3[i] = nuq::float_e4m3_t::round_bits(ref[i]);
+    for (std::size_t i = 0; i < codes.size(); ++i)
+        ref_e4m3[i] = nuq::float_e4m3_t::round_bits(ref[i]);
 
     for_each_path([&](auto run, std::string const& name) {
         INFO(name);
         std::vector<float> out(codes.size());
         run(bf16_to_f32_kernel{}, codes.data(), out.data(), codes.size());
         std::vector<std::uint32_t> out_bits(out.size()), ref_bits(ref.size());
-        for (std::size_t i = 0; i < out.size(); ++i) out_bits[i] = bits(out[i]), ref_bits[i] = bits(ref[i]);
+        for (std::size_t i = 0; i < out.size(); ++i)
+            out_bits[i] = bits(out[i]), ref_bits[i] = bits(ref[i]);
         CHECK(first_mismatch(out_bits, ref_bits) == -1);
 
         std::vector<std::uint16_t> back(codes.size());
@@ -212,7 +221,8 @@ TEST_CASE("kernels handle every length around the batch width") {
             INFO(name << " n=" << n);
             std::vector<std::uint8_t> out(n + 8, 0xAB);
             run(f32_to_e4m3_kernel{}, in.data(), out.data(), n);
-            for (std::size_t i = 0; i < n; ++i) REQUIRE(out[i] == nuq::float_e4m3_t::round_bits(in[i]));
+            for (std::size_t i = 0; i < n; ++i)
+                REQUIRE(out[i] == nuq::float_e4m3_t::round_bits(in[i]));
             for (std::size_t i = n; i < out.size(); ++i) REQUIRE(out[i] == 0xAB); // nothing past n
         }
     });

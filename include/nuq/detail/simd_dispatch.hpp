@@ -43,8 +43,8 @@ using dispatch_archs = xsimd::arch_list<xsimd::default_arch>;
 namespace detail {
 template <std::size_t I, class L> struct arch_at;
 template <class H, class... T> struct arch_at<0, xsimd::arch_list<H, T...>> { using type = H; };
-template <std::size_t I, class H, class... T>
-struct arch_at<I, xsimd::arch_list<H, T...>> : arch_at<I - 1, xsimd::arch_list<T...>> {};
+template <std::size_t I, class H, class... T> struct arch_at<I, xsimd::arch_list<H, T...>>
+    : arch_at<I - 1, xsimd::arch_list<T...>> {};
 } // namespace detail
 
 /// True when the CPU running this can execute code compiled for Arch (xsimd::dispatch's rule).
@@ -53,8 +53,10 @@ template <class Arch> bool cpu_has() {
 }
 
 /// The entry point of Kernel compiled for Arch; defined only in nuq_simd's per-arch units.
-template <class Kernel, class Arch, class Signature = typename Kernel::signature> struct kernel_entry;
-template <class Kernel, class Arch, class R, class... Args> struct kernel_entry<Kernel, Arch, R(Args...)> {
+template <class Kernel, class Arch, class Signature = typename Kernel::signature>
+struct kernel_entry;
+template <class Kernel, class Arch, class R, class... Args>
+struct kernel_entry<Kernel, Arch, R(Args...)> {
     static R run(Args... args);
 };
 
@@ -81,7 +83,8 @@ template <class Kernel, class R, class... Args> struct entry_caller<Kernel, R(Ar
 
 /// Runs Kernel for the best arch of dispatch_archs this CPU has (needs nuq::simd linked).
 template <class Kernel, class... Args> decltype(auto) dispatch(Args&&... args) {
-    return xsimd::dispatch<dispatch_archs>(detail::entry_caller<Kernel>{})(std::forward<Args>(args)...);
+    return xsimd::dispatch<dispatch_archs>(detail::entry_caller<Kernel>{})(
+        std::forward<Args>(args)...);
 }
 
 /// Runs Kernel for the arch this translation unit is compiled for; header-only.

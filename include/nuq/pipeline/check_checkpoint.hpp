@@ -7,6 +7,7 @@
 //
 // Finding ids on top of recipe/check.hpp's:
 //   checkpoint       the directory does not open as a safetensors model (io::checkpoint)
+//   unknown_key      a config group key vLLM skips (warning; compressed-tensors rejects it)
 //   module_shape     a module whose [out, in] cannot be told from its tensors
 //   tensor_missing   a tensor the scheme loads is absent (vLLM computes with garbage)
 //   tensor_extra     a tensor the scheme does not load ("There is no module or parameter")
@@ -296,6 +297,22 @@ inline std::optional<nlohmann::ordered_json> raw_config(nlohmann::ordered_json c
                   "removed'): save a dense model");
         copy["sparsity_config"] = nlohmann::ordered_json::object();
     }
+    // vLLM reads a group's keys itself and skips others; only the writer's validation rejects.
+    if (auto g = copy.find("config_groups"); g != copy.end() && g->is_object())
+        for (auto& [name, grp] : g->items()) {
+            if (!grp.is_object()) continue;
+            std::vector<std::string> unknown;
+            for (auto const& [k, v] : grp.items())
+                if (k != "targets" && k != "weights" && k != "input_activations" &&
+                    k != "output_activations" && k != "format")
+                    unknown.push_back(k);
+            for (auto const& k : unknown) {
+                s.warn("unknown_key", base + ".config_groups." + name + "." + k, "unknown key `" +
+                       k + "`", "targets, weights, input_activations, output_activations, format",
+                       "vLLM ignores it but compressed-tensors rejects it: remove it");
+                grp.erase(k);
+            }
+        }
     if (compat == recipe::compat_level::ct_0_11) {
         auto const keys = [&](nlohmann::ordered_json const& args, std::string const& where) {
             if (!args.is_object()) return;
@@ -379,8 +396,7 @@ inline check_report check_checkpoint(std::filesystem::path const& dir,
 
     std::vector<std::string> where;
     for (auto const& g : qc.config_groups) where.push_back(base + ".config_groups." + g.name);
-    recipe::detail::chk::input const in{qc, where, base, modules, shapes, opt.compat,
-                                        recipe::severity::error};
+    recipe::detail::chk::input const in{qc, where, base, modules, shapes, opt.compat};
     auto const r = recipe::detail::chk::run(in, rep.findings);
 
     // Tensor level.

@@ -19,7 +19,8 @@
 //   compat_feature      a scheme that compatibility level does not have (rules 3, 15)
 //   actorder_alias      actorder spelled "static"/"dynamic" (rule 3, warning)
 //   duplicate_target    the same target string in two groups (rule 4)
-//   unmatched           a Linear module no group targets and `ignore` does not list (rule 4)
+//   unmatched           a Linear module no group targets and `ignore` does not list (rule 4;
+//                       a warning for a plan, whose writer lists it in `ignore`)
 //   match_disagrees     vLLM's first-match and compressed-tensors' most-specific match give a
 //                       module different schemes (rule 4)
 //   class_vs_shard      older and newer vLLM pick different groups for a fused layer (rule 6)
@@ -474,9 +475,6 @@ struct input {
     std::vector<std::string> const& modules;
     module_shapes const& shapes;
     compat_level compat = compat_level::ct_latest;
-    /// A module nothing targets: an error in a checkpoint (older vLLM raises "Unable to find
-    /// matching target"); in a plan only a warning, as the writer lists it in `ignore`.
-    severity unmatched = severity::error;
 };
 
 enum class module_state { quantized, ignored, unmatched, conflict };
@@ -715,12 +713,9 @@ inline void assign(input const& in, target_map const& tm, result& r, sink const&
                 set(l, module_state::ignored);
                 continue;
             }
-            s.add(in.unmatched, "unmatched", l.name, "no group targets it and `ignore` does not "
-                  "list it", "every Linear module in one group or in ignore",
-                  in.unmatched == severity::error
-                      ? "add it to ignore (older vLLM raises 'Unable to find matching target')"
-                      : "it is left unquantized and written to ignore; target it if it should "
-                        "be quantized");
+            s.err("unmatched", l.name, "no group targets it and `ignore` does not list it",
+                  "every Linear module in one group or in ignore",
+                  "add it to ignore (older vLLM raises 'Unable to find matching target')");
             set(l, module_state::unmatched);
             continue;
         }
@@ -897,8 +892,14 @@ inline std::vector<finding> check(plan const& p, nlohmann::json const& model_con
                                                where[g] + ".input_activations", s);
         }
     }
+    // resolve() writes the modules no recipe group targets to `ignore`: they load, dense.
+    for (auto const& m : p.modules)
+        if (m.status == module_status::unmatched && m.name != "lm_head")
+            s.warn("unmatched", m.name, "no recipe group targets it", "every Linear module "
+                   "targeted or ignored", "it stays dense (written to ignore); target it if it "
+                   "should be quantized, or list it in the recipe's ignore");
     detail::chk::input const in{p.config, where, "quantization_config", modules, shapes,
-                                opt.compat, severity::warning};
+                                opt.compat};
     detail::chk::run(in, out);
     auto const tied = model_config.find("tie_word_embeddings");
     if (tied != model_config.end() && *tied == true)

@@ -29,7 +29,8 @@ void add_inspect(CLI::App& app, runner& run) {
         "effective bits per weight (all its stored tensors x 8 / weights), then the totals. "
         "An unquantized model shows every tensor as dense.");
     auto a = std::make_shared<inspect_args>();
-    sub->add_option("--model", a->model, "Hugging Face model directory (safetensors, sharded or not)")
+    sub->add_option("--model", a->model,
+                    "Hugging Face model directory (safetensors, sharded or not)")
         ->required();
     sub->add_flag("--json", a->json, "print the report as JSON instead of a table");
     sub->callback([&run, a] { run = [a] { return run_inspect(*a); }; });

@@ -169,8 +169,8 @@ TEST_CASE("decompress --dtype rounds the exact values to nearest even", "[decomp
             REQUIRE(b.type == type);
             CHECK(b.shape == a.shape);
             // bf16 reference values (exact) rounded to `type` once
-            auto const want = nuq::format::encode_floats(
-                "w", type, a.shape, nuq::format::decode_floats(nuq::tensor_ref(a.type, a.shape, a.bytes), n));
+            auto const exact = nuq::format::decode_floats({a.type, a.shape, a.bytes}, n);
+            auto const want = nuq::format::encode_floats("w", type, a.shape, exact);
             CHECK(nuq::detail::sha256_hex(want.data) == sha_of(b));
             ++checked;
         }
@@ -181,7 +181,8 @@ TEST_CASE("decompress --dtype rounds the exact values to nearest even", "[decomp
 TEST_CASE("decompress writes shards: the input's shard size, or max_shard_size", "[decompress]") {
     scratch_dir tmp;
     // a sharded compressed input, resharded from the golden file at 1 MB
-    nuq_test::rewrite_checkpoint(golden_checkpoint("int4_int8"), tmp / "sharded", {}, {}, 1'000'000);
+    nuq_test::rewrite_checkpoint(golden_checkpoint("int4_int8"), tmp / "sharded", {}, {},
+                                 1'000'000);
     nuq::io::checkpoint const in(tmp / "sharded");
     REQUIRE(in.sharded());
     REQUIRE(in.shard_files().size() > 2);
@@ -229,7 +230,8 @@ TEST_CASE("decompress refuses bad input and writes nothing", "[decompress][error
             return n != "model.layers.0.self_attn.k_proj.weight_packed";
         });
         o.model = tmp / "broken";
-        require_error(run, "format.missing_tensor", {"model.layers.0.self_attn.k_proj.weight_packed"});
+        require_error(run, "format.missing_tensor",
+                      {"model.layers.0.self_attn.k_proj.weight_packed"});
         nothing_written();
     }
     SECTION("an unknown format") {
@@ -343,7 +345,8 @@ TEST_CASE("decompress every golden format case, in both pack layouts", "[decompr
                 } else {
                     auto const fq = g.tensor("fake_quant." + m + ".weight");
                     auto const want = nuq::format::decode_floats({fq.type, fq.shape, fq.bytes}, m);
-                    auto const got = nuq::format::decode_floats({mine.type, mine.shape, mine.bytes}, m);
+                    auto const got =
+                        nuq::format::decode_floats({mine.type, mine.shape, mine.bytes}, m);
                     REQUIRE(want.size() == got.size());
                     std::size_t same = 0;
                     for (std::size_t i = 0; i < want.size(); ++i) same += want[i] == got[i];

@@ -16,8 +16,9 @@ namespace {
 
 /// Layer shapes of tiny-llama-sotu (hidden 256, 4 heads, 2 KV heads of 64, MLP 1024).
 std::map<std::string, std::pair<std::int64_t, std::int64_t>> const shapes{
-    {"q_proj", {256, 256}}, {"k_proj", {128, 256}},   {"v_proj", {128, 256}}, {"o_proj", {256, 256}},
-    {"gate_proj", {1024, 256}}, {"up_proj", {1024, 256}}, {"down_proj", {256, 1024}}};
+    {"q_proj", {256, 256}},     {"k_proj", {128, 256}},  {"v_proj", {128, 256}},
+    {"o_proj", {256, 256}},     {"gate_proj", {1024, 256}}, {"up_proj", {1024, 256}},
+    {"down_proj", {256, 1024}}};
 
 std::string leaf(std::string const& module) { return module.substr(module.rfind('.') + 1); }
 
@@ -37,11 +38,13 @@ expected_module expected(std::string const& checkpoint, std::string const& modul
         // int32 words of codes; int64 [2] weight_shape; bf16 scale per 128 columns; int4 asym
         // zero points packed along the rows into int32
         if (down) return {"int8 group128", "", "pack-quantized", 3, 8 + 16.0 / 128 + 16 * 8 / n};
-        return {"int4 asym group128", "", "pack-quantized", 4, 4 + 16.0 / 128 + 4.0 / 128 + 16 * 8 / n};
+        return {"int4 asym group128", "", "pack-quantized", 4,
+                4 + 16.0 / 128 + 4.0 / 128 + 16 * 8 / n};
     }
     if (checkpoint == "nvfp4a16_fp8") {
         // fp8 codes + bf16 channel scale; or fp4 nibbles + fp8 scale per 16 + f32 global scale
-        if (down) return {"fp8 channel", "fp8 token dynamic", "float-quantized", 2, 8 + 16 / 1024.0};
+        if (down)
+            return {"fp8 channel", "fp8 token dynamic", "float-quantized", 2, 8 + 16 / 1024.0};
         return {"nvfp4", "", "nvfp4-pack-quantized", 3, 4 + 8.0 / 16 + 32 / n};
     }
     if (checkpoint == "fp8_multiple_strategies") {

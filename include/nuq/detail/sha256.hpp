@@ -42,7 +42,9 @@ public:
     }
 
 private:
-    static constexpr std::uint32_t rotr(std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+    static constexpr std::uint32_t rotr(std::uint32_t x, int n) {
+        return (x >> n) | (x << (32 - n));
+    }
 
     void compress() {
         static constexpr std::array<std::uint32_t, 64> k{

@@ -3,6 +3,7 @@
 // `quantization_config` onto the modules found in the tensor names (FORMAT.md §8) and decides
 // each module's format (§9.1) and dense shape; inspect() adds sizes and effective bits per
 // weight. decompress() works from the same layout.
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -98,9 +100,11 @@ inline bool holds_codes(io::checkpoint const& ck, std::string const& module) {
 /// The classes a module is matched by: checkpoints have none, so, as compressed-tensors'
 /// model-free matching does, a 2-D (or compressed) weight that is no norm is a Linear, or an
 /// Embedding when its name says so.
-inline std::vector<std::string> module_classes(io::checkpoint const& ck, std::string const& module) {
+inline std::vector<std::string> module_classes(io::checkpoint const& ck,
+                                               std::string const& module) {
     auto const leaf = std::string_view(module).substr(module.rfind('.') + 1);
-    bool const two_d = ck.has(module + ".weight") && ck.tensor(module + ".weight").shape.size() == 2;
+    bool const two_d =
+        ck.has(module + ".weight") && ck.tensor(module + ".weight").shape.size() == 2;
     if (recipe::detail::is_norm(leaf) || !(two_d || holds_codes(ck, module))) return {};
     return {recipe::detail::is_embedding(leaf) ? "Embedding" : "Linear"};
 }
@@ -150,7 +154,8 @@ inline void read_shape(io::checkpoint const& ck, quantization_config const& c, s
                             std::to_string(s.shape.size()) + " dimensions",
                         "int64 [2]", "only 2-D weights are supported");
         for (std::size_t i = 0; i < static_cast<std::size_t>(s.numel()); ++i)
-            m.shape.push_back(s.type == dtype::int64 ? s.at<std::int64_t>(i) : s.at<std::int32_t>(i));
+            m.shape.push_back(s.type == dtype::int64 ? s.at<std::int64_t>(i)
+                                                     : s.at<std::int32_t>(i));
         auto const packed = format::require(find, w, "weight_packed", dtype::int32);
         // FORMAT.md §5.3: the writer's version decides; without one, the row length does
         int const bits = m.scheme.weights->num_bits;
@@ -158,7 +163,8 @@ inline void read_shape(io::checkpoint const& ck, quantization_config const& c, s
             m.layout = *v < ct_version{0, 18, 0} ? format::bit_layout::element_aligned
                                                  : format::bit_layout::dense;
         else if (m.shape.size() == 2 && packed.shape.size() == 2 &&
-                 packed.shape[1] != format::packed_words(m.shape[1], bits, format::bit_layout::dense))
+                 packed.shape[1] !=
+                     format::packed_words(m.shape[1], bits, format::bit_layout::dense))
             m.layout = format::bit_layout::element_aligned;
         break;
     }
@@ -215,7 +221,8 @@ inline checkpoint_layout read_layout(io::checkpoint const& ck) {
             if (detail::holds_codes(ck, name))
                 throw error("layout.unmatched", ck.directory().string() + ", module " + name,
                             "its weight is stored compressed, but " +
-                                std::string(ignored ? "it is in `ignore`" : "no config group targets it"),
+                                std::string(ignored ? "it is in `ignore`"
+                                                    : "no config group targets it"),
                             "a config group whose targets match the module",
                             "fix quantization_config in config.json (targets / ignore)");
             continue;
@@ -309,7 +316,8 @@ inline inspect_report inspect(io::checkpoint const& ck) {
         mr.tensors = m.tensors.size();
         for (auto const& t : m.tensors) mr.stored_bytes += ck.tensor(t).bytes.size();
         auto const n = detail::elements(m.shape);
-        mr.bits_per_weight = n > 0 ? static_cast<double>(mr.stored_bytes) * 8 / static_cast<double>(n) : 0;
+        if (n > 0)
+            mr.bits_per_weight = static_cast<double>(mr.stored_bytes) * 8 / static_cast<double>(n);
         if (m.format != compression_format::dense) {
             ++r.quantized_modules;
             r.quantized_weights += n;
@@ -329,7 +337,8 @@ inline inspect_report inspect(io::checkpoint const& ck) {
         }
     }
     if (r.quantized_weights > 0)
-        r.bits_per_weight = static_cast<double>(r.quantized_bytes) * 8 / static_cast<double>(r.quantized_weights);
+        r.bits_per_weight = static_cast<double>(r.quantized_bytes) * 8 /
+                            static_cast<double>(r.quantized_weights);
     return r;
 }
 

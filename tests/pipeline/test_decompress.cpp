@@ -234,6 +234,15 @@ TEST_CASE("decompress refuses bad input and writes nothing", "[decompress][error
                       {"model.layers.0.self_attn.k_proj.weight_packed"});
         nothing_written();
     }
+    SECTION("a missing weight, with `Linear` targets") {
+        nuq_test::rewrite_checkpoint(golden_checkpoint("w8a8_int8"), tmp / "broken",
+                                     [](std::string const& n) {
+                                         return n != "model.layers.2.mlp.gate_proj.weight";
+                                     });
+        o.model = tmp / "broken";
+        require_error(run, "format.missing_tensor", {"model.layers.2.mlp.gate_proj.weight"});
+        nothing_written();
+    }
     SECTION("an unknown format") {
         nuq_test::rewrite_checkpoint(in, tmp / "broken", {}, [](nlohmann::json& c) {
             c["quantization_config"]["config_groups"]["group_1"]["format"] = "pack-quantized-v2";

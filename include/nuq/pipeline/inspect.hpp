@@ -98,14 +98,19 @@ inline bool holds_codes(io::checkpoint const& ck, std::string const& module) {
 }
 
 /// The classes a module is matched by: checkpoints have none, so, as compressed-tensors'
-/// model-free matching does, a 2-D (or compressed) weight that is no norm is a Linear, or an
-/// Embedding when its name says so.
+/// model-free matching does, a 2-D weight that is no norm is a Linear, or an Embedding when its
+/// name says so. So is a module with any weight qparam, even if its weight is missing: then
+/// the missing tensor is reported rather than the rest passed through.
 inline std::vector<std::string> module_classes(io::checkpoint const& ck,
                                                std::string const& module) {
     auto const leaf = std::string_view(module).substr(module.rfind('.') + 1);
     bool const two_d =
         ck.has(module + ".weight") && ck.tensor(module + ".weight").shape.size() == 2;
-    if (recipe::detail::is_norm(leaf) || !(two_d || holds_codes(ck, module))) return {};
+    bool quantized = holds_codes(ck, module);
+    for (std::string_view local : {"weight_packed", "weight_shape", "weight_scale",
+                                   "weight_zero_point", "weight_global_scale", "weight_g_idx"})
+        quantized = quantized || ck.has(module + "." + std::string(local));
+    if (recipe::detail::is_norm(leaf) || !(two_d || quantized)) return {};
     return {recipe::detail::is_embedding(leaf) ? "Embedding" : "Linear"};
 }
 

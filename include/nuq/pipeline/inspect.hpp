@@ -242,7 +242,7 @@ inline checkpoint_layout read_layout(io::checkpoint const& ck) {
         m.tensors = tensors_of[name];
         bool const embedding = !classes.empty() && classes.front() == "Embedding";
         if (s.weights && out.compressed()) m.format = detail::module_format(c, s, embedding);
-        if (is_legacy(m.format) || m.format == compression_format::mixed_precision)
+        if (is_legacy(m.format)) // a group cannot say mixed-precision: parsing refuses it
             throw error("layout.format", ck.directory().string() + ", module " + name,
                         "format \"" + std::string(to_string(m.format)) + "\" cannot be read",
                         "naive-, int-, float-, pack-, nvfp4-pack-, mxfp4-pack- or mxfp8-quantized, "

@@ -123,6 +123,14 @@ void check_case(fs::path const& json_path, case_stats& st) {
             for (auto const& [k, t] : g.tensors)
                 if (k.rfind(m + ".", 0) == 0) ++stored;
             CHECK(stored == packed.size());
+            // the declared layout is what pack writes (no g_idx: it comes from GPTQ)
+            auto specs = nuq::format::describe(fmt, q, args, w.shape[0], w.shape[1], w.type, m);
+            std::size_t matched = 0;
+            for (auto const& t : packed)
+                for (auto const& sp : specs)
+                    if (sp.name == t.name && sp.type == t.type && sp.shape == t.shape) ++matched;
+            CHECK(matched == specs.size());
+            CHECK(specs.size() + (gidx.empty() ? 0 : 1) == packed.size());
             nuq::format::tensor_lookup find = [&](std::string const& local)
                 -> std::optional<nuq::tensor_ref> {
                 if (!g.has(m + "." + local)) return std::nullopt;

@@ -100,6 +100,55 @@ std::vector<tensor> quantize_and_pack(compression_format f, Quantizer const& qz,
     });
 }
 
+/// Name, dtype and shape of one stored tensor.
+struct tensor_spec {
+    std::string name;
+    dtype type = dtype::invalid;
+    std::vector<std::int64_t> shape;
+    friend bool operator==(tensor_spec const&, tensor_spec const&) = default;
+};
+
+/// The tensors format f stores for a [rows, cols] weight of dtype `weight_type` quantized by
+/// `qz` with args `a`, without quantizing anything (a checkpoint's layout is declared before
+/// its data is written). Equal, name for name, to what pack / quantize_and_pack return.
+template <class Quantizer>
+std::vector<tensor_spec> describe(compression_format f, Quantizer const& qz, quant_args const& a,
+                                  std::int64_t rows, std::int64_t cols, dtype weight_type,
+                                  std::string const& where = {},
+                                  bit_layout layout = bit_layout::dense) {
+    using scheme = typename Quantizer::scheme_type;
+    return detail::with_format(f, a, where, layout, [&](auto make, auto, auto) {
+        std::vector<tensor_spec> out;
+        tensor_spec codes;
+        {
+            auto const probe = make(rows, 0); // no data: only its name and dtype are used
+            codes = {probe.name, probe.type, {rows, 0}};
+        }
+        if (f == compression_format::pack_quantized) {
+            codes.shape[1] = packed_words(cols, a.num_bits, layout);
+            out.push_back(codes);
+            out.push_back({"weight_shape", dtype::int64, {2}});
+        } else {
+            codes.shape[1] = codes.type == dtype::uint8 ? cols / 2 : cols;
+            out.push_back(codes);
+        }
+        auto const scale_shape = qz.strategy().scale_shape(rows, cols);
+        out.push_back({"weight_scale", scale_dtype(scheme::scale_storage, weight_type), scale_shape});
+        if constexpr (scheme::uses_global_scale)
+            out.push_back({"weight_global_scale", dtype::float32, {1}});
+        if constexpr (!scheme::symmetric) {
+            bool const packed = f == compression_format::pack_quantized &&
+                                (a.strategy == quant_strategy::group ||
+                                 a.strategy == quant_strategy::channel);
+            if (packed)
+                out.push_back({"weight_zero_point", dtype::int32,
+                               {packed_words(scale_shape[0], a.num_bits, layout), scale_shape[1]}});
+            else out.push_back({"weight_zero_point", dtype::int8, scale_shape});
+        }
+        return out;
+    });
+}
+
 /// The quantized weight of one module read back from its stored tensors.
 inline quantized_weight unpack(compression_format f, tensor_lookup const& find,
                                quant_args const& a, std::string const& where,

@@ -1,0 +1,291 @@
+#pragma once
+// decoder: the Llama-family forward as transformers computes it (eager attention), in fp32:
+// RMSNorm, rotary embeddings (rotate_half convention), grouped-query attention with a causal
+// mask, SiLU-gated MLP, final norm, lm_head or tied embeddings. Hidden states are
+// [batch, seq, hidden] row-major; every sequence starts at position 0 and has no padding.
+//
+// Matrix products go through xtensor-blas's cxxblas over OpenBLAS, whose own threads use the
+// cores; the products read the head slices of q/k/v in place through leading dimensions.
+// Whole-model runs are layer-major (all sequences through layer 0, then layer 1, ...) so that
+// only one layer's weights are resident, as the sequential calibration pipeline needs.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <numbers>
+#include <string>
+#include <vector>
+
+#include <xtensor-blas/xblas.hpp>
+#include <xtensor/xtensor.hpp>
+
+#include "nuq/detail/parallel.hpp"
+#include "nuq/numeric/bfloat16.hpp"
+#include "nuq/numeric/float16.hpp"
+#include "nuq/error.hpp"
+#include "nuq/model/config.hpp"
+#include "nuq/model/weights.hpp"
+
+namespace nuq::model {
+
+namespace detail {
+
+/// C[m,n] = A[m,k]·op(B) + beta·C, row-major with leading dimensions; op(B) = Bᵀ (B [n,k])
+/// when `b_transposed`, else B [k,n].
+inline void gemm(bool b_transposed, std::int64_t m, std::int64_t n, std::int64_t k,
+                 float const* a, std::int64_t lda, float const* b, std::int64_t ldb, float* c,
+                 std::int64_t ldc, float beta = 0.0f) {
+    using idx = xt::blas_index_t;
+    cxxblas::gemm<idx>(cxxblas::StorageOrder::RowMajor, cxxblas::Transpose::NoTrans,
+                       b_transposed ? cxxblas::Transpose::Trans : cxxblas::Transpose::NoTrans,
+                       static_cast<idx>(m), static_cast<idx>(n), static_cast<idx>(k), 1.0f, a,
+                       static_cast<idx>(lda), b, static_cast<idx>(ldb), beta, c,
+                       static_cast<idx>(ldc));
+}
+
+/// y[rows, out] = x[rows, in]·Wᵀ + b, or y += x·Wᵀ + b when `accumulate`.
+inline void apply(linear const& l, float const* x, std::int64_t rows, float* y,
+                  bool accumulate = false) {
+    auto const out = static_cast<std::int64_t>(l.weight.shape(0));
+    auto const in = static_cast<std::int64_t>(l.weight.shape(1));
+    gemm(true, rows, out, in, x, in, l.weight.data(), in, y, out, accumulate ? 1.0f : 0.0f);
+    if (l.bias.size() == 0) return;
+    for (std::int64_t r = 0; r < rows; ++r)
+        for (std::int64_t j = 0; j < out; ++j) y[r * out + j] += l.bias(j);
+}
+
+/// transformers' LlamaRMSNorm: x / sqrt(mean(x²) + eps) · w over rows of `dim` (stride `ld`).
+inline void rms_norm(float const* x, float* y, std::int64_t rows, std::int64_t dim,
+                     std::int64_t ld, float const* w, double eps) {
+    nuq::detail::parallel_for(rows, 0, [&](std::int64_t r) {
+        float const* xr = x + r * ld;
+        float* yr = y + r * ld;
+        float sum = 0.0f;
+        for (std::int64_t i = 0; i < dim; ++i) sum += xr[i] * xr[i];
+        float const inv =
+            1.0f / std::sqrt(sum / static_cast<float>(dim) + static_cast<float>(eps));
+        for (std::int64_t i = 0; i < dim; ++i) yr[i] = w[i] * (xr[i] * inv);
+    });
+}
+
+} // namespace detail
+
+/// cos and sin of the rotary angles, [seq, head_dim], positions 0..seq-1, in fp32 as
+/// transformers computes them (angles duplicated over both halves).
+struct rotary {
+    xt::xtensor<float, 2> cos, sin;
+};
+
+inline rotary make_rotary(config const& c, std::int64_t seq) {
+    auto const half = c.head_dim / 2;
+    std::vector<float> inv(static_cast<std::size_t>(half));
+    for (std::int64_t i = 0; i < half; ++i)
+        inv[i] = 1.0f / std::pow(static_cast<float>(c.rope_theta),
+                                 static_cast<float>(2 * i) / static_cast<float>(c.head_dim));
+    auto const& r = c.rope;
+    if (r.type == "linear") {
+        for (auto& f : inv) f /= static_cast<float>(r.factor);
+    } else if (r.type == "llama3") {
+        // Long wavelengths are slowed by `factor`, short ones kept, the band between blended.
+        auto const old_len = static_cast<float>(r.original_max_position_embeddings);
+        auto const lo = static_cast<float>(r.low_freq_factor);
+        auto const hi = static_cast<float>(r.high_freq_factor);
+        auto const factor = static_cast<float>(r.factor);
+        for (auto& f : inv) {
+            float const wavelen = 2.0f * std::numbers::pi_v<float> / f;
+            float const scaled = wavelen > old_len / lo ? f / factor : f;
+            if (wavelen < old_len / hi || wavelen > old_len / lo) {
+                f = scaled;
+                continue;
+            }
+            float const smooth = (old_len / wavelen - lo) / (hi - lo);
+            f = (1 - smooth) * scaled / factor + smooth * scaled;
+        }
+    }
+    // transformers keeps inv_freq as a buffer, which loading in bf16/f16 rounds to that dtype
+    // (then widened when the model runs in fp32); the reference logits carry that rounding.
+    if (c.dtype == "bfloat16")
+        for (auto& f : inv) f = float(bfloat16_t(f));
+    else if (c.dtype == "float16")
+        for (auto& f : inv) f = float(float16_t(f));
+    auto const n = static_cast<std::size_t>(seq), d = static_cast<std::size_t>(c.head_dim);
+    rotary out{xt::empty<float>({n, d}), xt::empty<float>({n, d})};
+    for (std::size_t p = 0; p < n; ++p)
+        for (std::size_t i = 0; i < d; ++i) {
+            float const angle = static_cast<float>(p) * inv[i % static_cast<std::size_t>(half)];
+            out.cos(p, i) = std::cos(angle);
+            out.sin(p, i) = std::sin(angle);
+        }
+    return out;
+}
+
+namespace detail {
+
+/// In place on `heads` head vectors of each of `rows` rows (row r at position r % seq):
+/// x·cos + rotate_half(x)·sin, rotate_half(x) = [-x₂, x₁].
+inline void apply_rotary(float* x, std::int64_t rows, std::int64_t seq, std::int64_t heads,
+                         std::int64_t head_dim, rotary const& rot) {
+    auto const half = head_dim / 2;
+    nuq::detail::parallel_for(rows, 0, [&](std::int64_t r) {
+        float const* cs = &rot.cos(static_cast<std::size_t>(r % seq), 0);
+        float const* sn = &rot.sin(static_cast<std::size_t>(r % seq), 0);
+        for (std::int64_t h = 0; h < heads; ++h) {
+            float* v = x + (r * heads + h) * head_dim;
+            for (std::int64_t i = 0; i < half; ++i) {
+                float const x1 = v[i], x2 = v[i + half];
+                v[i] = x1 * cs[i] - x2 * sn[i];
+                v[i + half] = x2 * cs[i + half] + x1 * sn[i + half];
+            }
+        }
+    });
+}
+
+/// One decoder layer on `batch` sequences of `seq` positions, hidden [batch·seq, hidden].
+inline void decoder_layer_chunk(config const& c, layer_weights const& w, rotary const& rot,
+                                float* hidden, std::int64_t batch, std::int64_t seq) {
+    auto const rows = batch * seq;
+    auto const H = c.hidden_size, hd = c.head_dim, nh = c.num_attention_heads,
+               nkv = c.num_key_value_heads, I = c.intermediate_size;
+    auto const q_dim = nh * hd, kv_dim = nkv * hd;
+    auto const buffer = [](std::int64_t n) { return std::vector<float>(static_cast<std::size_t>(n)); };
+
+    // attention
+    auto normed = buffer(rows * H);
+    rms_norm(hidden, normed.data(), rows, H, H, w.input_norm.data(), c.rms_norm_eps);
+    auto q = buffer(rows * q_dim), k = buffer(rows * kv_dim), v = buffer(rows * kv_dim);
+    apply(w.q, normed.data(), rows, q.data());
+    apply(w.k, normed.data(), rows, k.data());
+    apply(w.v, normed.data(), rows, v.data());
+    if (c.qk_norm) {
+        rms_norm(q.data(), q.data(), rows * nh, hd, hd, w.q_norm.data(), c.rms_norm_eps);
+        rms_norm(k.data(), k.data(), rows * nkv, hd, hd, w.k_norm.data(), c.rms_norm_eps);
+    }
+    apply_rotary(q.data(), rows, seq, nh, hd, rot);
+    apply_rotary(k.data(), rows, seq, nkv, hd, rot);
+
+    auto attn = buffer(rows * q_dim);
+    auto scores = buffer(seq * seq);
+    float const scale = 1.0f / std::sqrt(static_cast<float>(hd));
+    auto const group = nh / nkv;
+    for (std::int64_t b = 0; b < batch; ++b)
+        for (std::int64_t h = 0; h < nh; ++h) {
+            auto const* qh = q.data() + b * seq * q_dim + h * hd;
+            auto const kv_off = b * seq * kv_dim + (h / group) * hd;
+            gemm(true, seq, seq, hd, qh, q_dim, k.data() + kv_off, kv_dim, scores.data(), seq);
+            // causal softmax: position i attends to 0..i
+            for (std::int64_t i = 0; i < seq; ++i) {
+                float* s = scores.data() + i * seq;
+                float top = -INFINITY;
+                for (std::int64_t j = 0; j <= i; ++j) top = std::max(top, s[j] * scale);
+                float sum = 0.0f;
+                for (std::int64_t j = 0; j <= i; ++j) sum += s[j] = std::exp(s[j] * scale - top);
+                for (std::int64_t j = 0; j <= i; ++j) s[j] /= sum;
+                std::fill(s + i + 1, s + seq, 0.0f);
+            }
+            gemm(false, seq, hd, seq, scores.data(), seq, v.data() + kv_off, kv_dim,
+                 attn.data() + b * seq * q_dim + h * hd, q_dim);
+        }
+    apply(w.o, attn.data(), rows, hidden, true);
+
+    // MLP: down(silu(gate(x)) · up(x))
+    rms_norm(hidden, normed.data(), rows, H, H, w.post_attention_norm.data(), c.rms_norm_eps);
+    auto gate = buffer(rows * I), up = buffer(rows * I);
+    apply(w.gate, normed.data(), rows, gate.data());
+    apply(w.up, normed.data(), rows, up.data());
+    nuq::detail::parallel_for(rows, 0, [&](std::int64_t r) {
+        for (std::int64_t j = r * I; j < (r + 1) * I; ++j)
+            gate[j] = gate[j] / (1.0f + std::exp(-gate[j])) * up[j];
+    });
+    apply(w.down, gate.data(), rows, hidden, true);
+}
+
+/// Sequences per chunk so that a chunk holds about `tokens` positions (bounds the buffers).
+inline std::int64_t chunk_sequences(std::int64_t seq, std::int64_t tokens = 4096) {
+    return std::max<std::int64_t>(1, tokens / std::max<std::int64_t>(seq, 1));
+}
+
+} // namespace detail
+
+/// Runs decoder layer `w` in place on cached hidden states [batch, seq, hidden]: the step of a
+/// sequential (layer-by-layer) pipeline. `rot` must cover at least `seq` positions.
+inline void run_layer(config const& c, layer_weights const& w, rotary const& rot,
+                      xt::xtensor<float, 3>& hidden) {
+    auto const batch = static_cast<std::int64_t>(hidden.shape(0));
+    auto const seq = static_cast<std::int64_t>(hidden.shape(1));
+    if (static_cast<std::int64_t>(hidden.shape(2)) != c.hidden_size ||
+        static_cast<std::int64_t>(rot.cos.shape(0)) < seq)
+        throw error("model.forward", "run_layer",
+                    "hidden states of width " + std::to_string(hidden.shape(2)) + " over " +
+                        std::to_string(seq) + " positions",
+                    "width " + std::to_string(c.hidden_size) + ", rotary tables that long",
+                    "pass the config and rotary tables of the same model");
+    auto const chunk = detail::chunk_sequences(seq);
+    for (std::int64_t b = 0; b < batch; b += chunk)
+        detail::decoder_layer_chunk(c, w, rot, hidden.data() + b * seq * c.hidden_size,
+                                    std::min(chunk, batch - b), seq);
+}
+
+/// Embedding rows of `tokens` [batch, seq] → hidden states [batch, seq, hidden].
+inline xt::xtensor<float, 3> embed(xt::xtensor<float, 2> const& table,
+                                   xt::xtensor<std::int64_t, 2> const& tokens) {
+    auto const vocab = static_cast<std::int64_t>(table.shape(0));
+    auto const dim = table.shape(1);
+    xt::xtensor<float, 3> out = xt::empty<float>({tokens.shape(0), tokens.shape(1), dim});
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        auto const t = tokens.data()[i];
+        if (t < 0 || t >= vocab)
+            throw error("model.tokens", "token " + std::to_string(i),
+                        "id " + std::to_string(t), "0.." + std::to_string(vocab - 1),
+                        "tokenize with the model's own tokenizer");
+        std::copy_n(&table(static_cast<std::size_t>(t), 0), dim, out.data() + i * dim);
+    }
+    return out;
+}
+
+/// Reports (steps done, steps in all) as a whole-model run goes: one step per layer, one for
+/// the head.
+using progress_fn = std::function<void(std::int64_t, std::int64_t)>;
+
+/// Hidden states after the last decoder layer (before the final norm), layer-major: each
+/// layer is loaded, run on every sequence and released before the next.
+inline xt::xtensor<float, 3> last_hidden(weights const& w,
+                                         xt::xtensor<std::int64_t, 2> const& tokens,
+                                         progress_fn const& progress = {}) {
+    auto const& c = w.cfg();
+    auto hidden = embed(w.embed_tokens(), tokens);
+    auto const rot = make_rotary(c, static_cast<std::int64_t>(tokens.shape(1)));
+    for (std::int64_t i = 0; i < c.num_hidden_layers; ++i) {
+        run_layer(c, w.layer(i), rot, hidden);
+        if (progress) progress(i + 1, c.num_hidden_layers + 1);
+    }
+    return hidden;
+}
+
+/// Logits [rows, vocab] of `rows` hidden states: final norm, then lm_head.
+inline std::vector<float> head(config const& c, xt::xtensor<float, 1> const& norm,
+                               xt::xtensor<float, 2> const& lm_head, float const* hidden,
+                               std::int64_t rows) {
+    std::vector<float> normed(static_cast<std::size_t>(rows * c.hidden_size));
+    detail::rms_norm(hidden, normed.data(), rows, c.hidden_size, c.hidden_size, norm.data(),
+                     c.rms_norm_eps);
+    std::vector<float> logits(static_cast<std::size_t>(rows * c.vocab_size));
+    detail::gemm(true, rows, c.vocab_size, c.hidden_size, normed.data(), c.hidden_size,
+                 lm_head.data(), c.hidden_size, logits.data(), c.vocab_size);
+    return logits;
+}
+
+/// The model's logits [batch, seq, vocab] for `tokens` [batch, seq].
+inline xt::xtensor<float, 3> forward(weights const& w, xt::xtensor<std::int64_t, 2> const& tokens,
+                                     progress_fn const& progress = {}) {
+    auto const& c = w.cfg();
+    auto const hidden = last_hidden(w, tokens, progress);
+    auto const logits = head(c, w.final_norm(), w.lm_head(), hidden.data(),
+                             static_cast<std::int64_t>(tokens.size()));
+    xt::xtensor<float, 3> out = xt::empty<float>(
+        {tokens.shape(0), tokens.shape(1), static_cast<std::size_t>(c.vocab_size)});
+    std::copy(logits.begin(), logits.end(), out.begin());
+    if (progress) progress(c.num_hidden_layers + 1, c.num_hidden_layers + 1);
+    return out;
+}
+
+} // namespace nuq::model

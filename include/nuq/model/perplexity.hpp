@@ -1,0 +1,77 @@
+#pragma once
+// perplexity: issue 5's protocol over token ids: windows of `seq_len` tokens starting every
+// `stride` tokens from token 0 (whole windows only), the first `max_windows` of them;
+// perplexity = exp(mean cross-entropy over positions 1..L−1 of every window, each token
+// predicted from the tokens before it in its window).
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include <xtensor/xtensor.hpp>
+
+#include "nuq/error.hpp"
+#include "nuq/model/decoder.hpp"
+#include "nuq/model/weights.hpp"
+
+namespace nuq::model {
+
+struct perplexity_options {
+    std::int64_t seq_len = 256;
+    std::int64_t stride = 256;
+    std::int64_t max_windows = 64;
+    progress_fn progress; ///< (steps done, steps): one per layer, one for the head
+};
+
+struct perplexity_result {
+    double loss = 0;          ///< mean cross-entropy, nats per token
+    double perplexity = 0;    ///< exp(loss)
+    std::int64_t windows = 0;
+    std::int64_t predictions = 0; ///< windows · (seq_len − 1)
+};
+
+inline perplexity_result perplexity(weights const& w, std::span<std::int64_t const> ids,
+                                    perplexity_options const& o) {
+    if (o.seq_len < 2 || o.stride < 1 || o.max_windows < 1)
+        throw error("eval.options", "--seq-len/--stride/--max-windows",
+                    std::to_string(o.seq_len) + "/" + std::to_string(o.stride) + "/" +
+                        std::to_string(o.max_windows),
+                    "seq-len ≥ 2, stride ≥ 1, max-windows ≥ 1", "pass sensible values");
+    auto const total = static_cast<std::int64_t>(ids.size());
+    if (total < o.seq_len)
+        throw error("eval.dataset", "the dataset", std::to_string(total) + " tokens",
+                    "at least one window of " + std::to_string(o.seq_len),
+                    "use a longer text or a smaller --seq-len");
+    auto const windows = std::min(o.max_windows, (total - o.seq_len) / o.stride + 1);
+    auto const L = o.seq_len;
+    xt::xtensor<std::int64_t, 2> tokens = xt::empty<std::int64_t>(
+        {static_cast<std::size_t>(windows), static_cast<std::size_t>(L)});
+    for (std::int64_t i = 0; i < windows; ++i)
+        std::copy_n(ids.begin() + i * o.stride, L, tokens.data() + i * L);
+
+    auto const& c = w.cfg();
+    auto const hidden = last_hidden(w, tokens, o.progress);
+    auto const norm = w.final_norm();
+    auto const lm_head = w.lm_head();
+    double sum = 0;
+    for (std::int64_t i = 0; i < windows; ++i) {
+        auto const logits = head(c, norm, lm_head, hidden.data() + i * L * c.hidden_size, L);
+        for (std::int64_t p = 0; p + 1 < L; ++p) {
+            float const* row = logits.data() + p * c.vocab_size;
+            float const top = *std::max_element(row, row + c.vocab_size);
+            double z = 0;
+            for (std::int64_t v = 0; v < c.vocab_size; ++v) z += std::exp(double(row[v]) - top);
+            sum += std::log(z) + top - row[tokens(i, p + 1)];
+        }
+    }
+    if (o.progress) o.progress(c.num_hidden_layers + 1, c.num_hidden_layers + 1);
+    perplexity_result r;
+    r.windows = windows;
+    r.predictions = windows * (L - 1);
+    r.loss = sum / static_cast<double>(r.predictions);
+    r.perplexity = std::exp(r.loss);
+    return r;
+}
+
+} // namespace nuq::model

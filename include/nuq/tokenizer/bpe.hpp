@@ -180,7 +180,6 @@ public:
         return it == vocab_.end() ? -1 : it->second;
     }
     [[nodiscard]] std::string const& piece(token_id id) const { return pieces_.at(id); }
-    [[nodiscard]] bool byte_fallback() const noexcept { return byte_fallback_; }
 
 private:
     struct merge {

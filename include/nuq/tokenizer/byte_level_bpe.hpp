@@ -283,7 +283,6 @@ public:
         auto const id = added_.find(piece);
         return id >= 0 ? id : model_.find(piece);
     }
-    [[nodiscard]] split_pattern pattern() const noexcept { return pattern_; }
 
 private:
     /// Invalid UTF-8 becomes U+FFFD, one per byte (Rust's from_utf8_lossy, which `tokenizers`

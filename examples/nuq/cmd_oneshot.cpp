@@ -11,8 +11,9 @@ namespace nuq::cli {
 namespace {
 struct oneshot_args {
     std::string model, recipe, output, pipeline = "datafree", max_shard_size = "5GB";
+    std::string compat = "ct-latest";
     int threads = 0;
-    bool overwrite = false, quiet = false;
+    bool overwrite = false, quiet = false, allow_unloadable = false;
 };
 
 int run_oneshot(oneshot_args const& a) {
@@ -31,6 +32,8 @@ int run_oneshot(oneshot_args const& a) {
     o.max_shard_size = io::parse_size(a.max_shard_size);
     o.threads = a.threads;
     o.overwrite = a.overwrite;
+    o.check.compat = *recipe::compat_from_string(a.compat);
+    o.allow_unloadable = a.allow_unloadable;
     o.log = a.quiet ? nullptr : &std::cerr;
     if (!a.quiet)
         std::cerr << "nuq oneshot: " << o.model.string() << " with " << o.recipe.string() << " -> "
@@ -66,6 +69,12 @@ void add_oneshot(CLI::App& app, runner& run) {
                     "largest shard file, e.g. 5GB, 500MB, 2GiB")->capture_default_str();
     sub->add_option("--threads", a->threads, "threads to use (0: all)")
         ->check(CLI::NonNegativeNumber);
+    sub->add_option("--compat", a->compat,
+                    "oldest loader to stay compatible with: ct-latest (compressed-tensors >= "
+                    "0.13) or ct-0.11 (0.11/0.12, e.g. vLLM 0.11: no scale_dtype/zp_dtype keys)")
+        ->check(CLI::IsMember({"ct-latest", "ct-0.11"}))->capture_default_str();
+    sub->add_flag("--allow-unloadable", a->allow_unloadable,
+                  "write the checkpoint even if the vLLM checks find errors");
     sub->add_flag("--overwrite", a->overwrite, "replace an existing output directory");
     sub->add_flag("--quiet", a->quiet, "no progress or summary on stderr");
     sub->callback([&run, a] { run = [a] { return run_oneshot(*a); }; });

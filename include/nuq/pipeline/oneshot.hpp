@@ -22,6 +22,7 @@
 #include "nuq/quant/make_quantizer.hpp"
 #include "nuq/quant/quantization_config.hpp"
 #include "nuq/recipe/calibration.hpp"
+#include "nuq/recipe/check.hpp"
 #include "nuq/recipe/parse.hpp"
 #include "nuq/recipe/resolve.hpp"
 
@@ -35,7 +36,8 @@ struct oneshot_options {
     std::uint64_t max_shard_size = 5'000'000'000;
     int threads = 0;               ///< 0: every hardware thread
     bool overwrite = false;        ///< replace an existing output (only once complete)
-    dump_options dump;             ///< which quantization_config keys to write
+    recipe::check_options check;   ///< which vLLM / compressed-tensors releases must load it
+    bool allow_unloadable = false; ///< write even what recipe::check says vLLM cannot load
     std::ostream* log = nullptr;   ///< progress, one line per layer; nullptr: quiet
 };
 
@@ -45,6 +47,7 @@ struct oneshot_result {
     std::uint64_t bytes_in = 0, bytes_out = 0;    ///< tensor bytes read / written
     double seconds = 0;
     recipe::plan plan;
+    std::vector<recipe::finding> findings;        ///< what recipe::check said (warnings)
 };
 
 namespace detail {
@@ -119,6 +122,12 @@ inline oneshot_result oneshot(oneshot_options const& o) {
                     "remove the modifiers or static activation schemes that need calibration "
                     "data; GPTQ, AWQ, SmoothQuant and static scales are not supported yet");
 
+    // refuse, before any work, what vLLM could not load
+    res.findings = recipe::check(plan, ck.config(), entries, o.check);
+    if (!o.allow_unloadable) recipe::require_loadable(res.findings, o.recipe.string());
+    if (o.log)
+        for (auto const& f : res.findings) *o.log << recipe::to_line(f) << "\n";
+
     // what each quantized module becomes
     std::map<std::string, detail::quant_job> jobs;
     for (auto const& m : plan.modules) {
@@ -164,7 +173,7 @@ inline oneshot_result oneshot(oneshot_options const& o) {
         for (auto const& s : it->second.specs) out.add(it->first + "." + s.name, s.type, s.shape);
     }
     nlohmann::json config = ck.config();
-    config["quantization_config"] = dump(plan.config, o.dump);
+    config["quantization_config"] = dump(plan.config, recipe::dump_options_for(o.check.compat));
     out.set_config(std::move(config));
     out.copy_files_from(ck);
     out.begin();

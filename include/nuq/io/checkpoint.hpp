@@ -112,6 +112,8 @@ public:
     [[nodiscard]] tensor_view tensor(std::string_view name) const {
         return shards_[shard_index(name)].tensor(name);
     }
+    /// Done with this tensor for now: its mapped pages leave the resident set.
+    void release(std::string_view name) const { detail::release_pages(tensor(name).bytes); }
     /// File name (relative to directory()) of the shard holding `name`.
     [[nodiscard]] std::filesystem::path shard_of(std::string_view name) const {
         return shards_[shard_index(name)].path().filename();

@@ -198,4 +198,15 @@ inline void write_text_file(std::filesystem::path const& path, std::string_view 
     sync_and_close(fd, path);
 }
 
+/// Drops the pages of a read-only file mapping that hold `bytes` from this process's memory
+/// (the data stays in the page cache and is read back if touched again). Streaming a model
+/// one tensor at a time then keeps the resident set near one tensor, not the whole file.
+inline void release_pages(std::span<std::byte const> bytes) {
+    if (bytes.empty()) return;
+    auto const page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    auto const begin = reinterpret_cast<std::uintptr_t>(bytes.data()) & ~(page - 1);
+    auto const end = reinterpret_cast<std::uintptr_t>(bytes.data() + bytes.size());
+    ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED); // advice only
+}
+
 } // namespace nuq::io::detail

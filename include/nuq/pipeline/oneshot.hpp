@@ -81,6 +81,7 @@ inline void fuse_global_scales(std::map<std::string, quant_job>& jobs, io::check
             auto const t = ck.tensor(m + ".weight");
             a = nan_max(a, weight_absmax(t, m + ".weight", threads));
             type = t.type;
+            ck.release(m + ".weight");
         }
         float gs = 1;
         switch (type) {
@@ -187,6 +188,7 @@ inline oneshot_result oneshot(oneshot_options const& o) {
                                                   : jobs.end();
         if (it == jobs.end()) {
             out.write(name, t.bytes);
+            ck.release(name);
             res.bytes_out += t.bytes.size();
             ++res.kept;
             continue;
@@ -202,6 +204,7 @@ inline oneshot_result oneshot(oneshot_options const& o) {
                 return format::quantize_and_pack(j.format, q, w, j.args, qo);
             });
         }, j.quantizer);
+        ck.release(name);
         for (auto const& p : packed) {
             out.write(j.module + "." + p.name, p.data);
             res.bytes_out += p.data.size();

@@ -15,6 +15,7 @@ void add_oneshot(CLI::App& app, runner& run);
 void add_decompress(CLI::App& app, runner& run);
 void add_inspect(CLI::App& app, runner& run);
 void add_check(CLI::App& app, runner& run);
+void add_eval(CLI::App& app, runner& run);
 
 /// The folder holding the embedded default model (data/tiny-llama-sotu) and the example
 /// recipes (recipes/): <prefix>/share/nuq when installed, else the source tree's examples/.

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
     nuq::cli::add_decompress(app, run);
     nuq::cli::add_inspect(app, run);
     nuq::cli::add_check(app, run);
+    nuq::cli::add_eval(app, run);
     try {
         app.parse(argc, argv);
     } catch (CLI::ParseError const& e) {

@@ -317,4 +317,33 @@ private:
     std::vector<std::pair<std::string, token_id>> by_first_byte_[256];
 };
 
+/// A BPE vocabulary with the added (special) tokens on top: what the SentencePiece-style and
+/// the byte-level tokenizers share.
+class bpe_vocabulary {
+public:
+    bpe_vocabulary(nlohmann::json const& tok, std::string const& file)
+        : model_(tok.at("model"), file), added_(tok) {}
+
+    /// The vocab entry (or added token) of `id`.
+    [[nodiscard]] std::string piece(token_id id) const {
+        if (auto const* c = added_.content(id)) return *c;
+        if (id < 0 || static_cast<std::size_t>(id) >= model_.size())
+            throw error("tokenizer.id", "", "token id " + std::to_string(id) + " out of range",
+                        "an id below " + std::to_string(vocab_size()));
+        return model_.piece(id);
+    }
+    [[nodiscard]] std::size_t vocab_size() const {
+        return std::max<std::size_t>(model_.size(), static_cast<std::size_t>(added_.max_id() + 1));
+    }
+    /// The id of added token or vocab entry `piece`, or -1.
+    [[nodiscard]] token_id find(std::string const& piece) const {
+        auto const id = added_.find(piece);
+        return id >= 0 ? id : model_.find(piece);
+    }
+
+protected:
+    bpe_model model_;
+    added_tokens added_;
+};
+
 } // namespace nuq::tokenizer

@@ -176,10 +176,10 @@ inline std::vector<std::string_view> pre_tokenize(split_pattern p, std::string_v
     return pieces;
 }
 
-class byte_level_bpe {
+class byte_level_bpe : public bpe_vocabulary {
 public:
     byte_level_bpe(nlohmann::json const& tok, std::string const& file)
-        : model_(tok.at("model"), file), added_(tok) {
+        : bpe_vocabulary(tok, file) {
         // GPT-2's bytes_to_unicode: printable bytes stand for themselves, the others are moved
         // to U+0100 onwards in byte order.
         int shifted = 0;
@@ -268,21 +268,6 @@ public:
         return lossy_utf8(bytes);
     }
 
-    [[nodiscard]] std::string piece(token_id id) const {
-        if (auto const* c = added_.content(id)) return *c;
-        if (id < 0 || static_cast<std::size_t>(id) >= model_.size())
-            throw error("tokenizer.id", "", "token id " + std::to_string(id) + " out of range",
-                        "an id below " + std::to_string(vocab_size()));
-        return model_.piece(id);
-    }
-    [[nodiscard]] std::size_t vocab_size() const {
-        return std::max<std::size_t>(model_.size(), static_cast<std::size_t>(added_.max_id() + 1));
-    }
-    /// The id of added token or vocab entry `piece`, or -1.
-    [[nodiscard]] token_id find(std::string const& piece) const {
-        auto const id = added_.find(piece);
-        return id >= 0 ? id : model_.find(piece);
-    }
 
 private:
     /// Invalid UTF-8 becomes U+FFFD, one per byte (Rust's from_utf8_lossy, which `tokenizers`
@@ -303,8 +288,6 @@ private:
         return out;
     }
 
-    bpe_model model_;
-    added_tokens added_;
     split_pattern pattern_ = split_pattern::gpt2;
     bool add_prefix_space_ = false;
     std::array<std::string, 256> byte_to_piece_;

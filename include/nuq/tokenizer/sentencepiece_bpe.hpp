@@ -17,7 +17,7 @@
 
 namespace nuq::tokenizer {
 
-class sentencepiece_bpe {
+class sentencepiece_bpe : public bpe_vocabulary {
 public:
     /// @param transformers_llama  encode as transformers 5 does for the LlamaTokenizer class
     ///   (checked with 5.17.0), which builds its own pipeline instead of the file's normalizer:
@@ -25,7 +25,7 @@ public:
     ///   where a segment starts with a space: " a" is "▁a", not "▁▁a".
     sentencepiece_bpe(nlohmann::json const& tok, std::string const& file,
                       bool transformers_llama = false)
-        : model_(tok.at("model"), file), added_(tok) {
+        : bpe_vocabulary(tok, file) {
         auto unsupported = [&](std::string const& what, nlohmann::json const& j) {
             return error("tokenizer.unsupported", file, what + " " + j.dump(),
                          "SentencePiece-style steps: Prepend/Replace normalizers, Metaspace, "
@@ -107,22 +107,6 @@ public:
         return out;
     }
 
-    /// The vocab entry (or added token) of `id`.
-    [[nodiscard]] std::string piece(token_id id) const {
-        if (auto const* c = added_.content(id)) return *c;
-        if (id < 0 || static_cast<std::size_t>(id) >= model_.size())
-            throw error("tokenizer.id", "", "token id " + std::to_string(id) + " out of range",
-                        "an id below " + std::to_string(vocab_size()));
-        return model_.piece(id);
-    }
-    [[nodiscard]] std::size_t vocab_size() const {
-        return std::max<std::size_t>(model_.size(), static_cast<std::size_t>(added_.max_id() + 1));
-    }
-    /// The id of added token or vocab entry `piece`, or -1.
-    [[nodiscard]] token_id find(std::string const& piece) const {
-        auto const id = added_.find(piece);
-        return id >= 0 ? id : model_.find(piece);
-    }
 
 private:
     struct step {
@@ -240,8 +224,6 @@ private:
         }
     }
 
-    bpe_model model_;
-    added_tokens added_;
     std::vector<step> steps_;
     std::vector<dstep> decoders_;
     std::string split_on_;

@@ -83,6 +83,8 @@ endforeach()
 add_library(nuq_simd STATIC ${_nuq_simd_objects})
 add_library(nuq::simd ALIAS nuq_simd)
 target_link_libraries(nuq_simd PUBLIC nuq::nuq)
+# Code that links nuq::simd runs nuq's kernels through run-time dispatch (nuq/kernels/invoke.hpp).
+target_compile_definitions(nuq_simd INTERFACE NUQ_SIMD_DISPATCH=1)
 set_target_properties(nuq_simd PROPERTIES LINKER_LANGUAGE CXX)
 
 foreach(_i RANGE ${_nuq_simd_last})

@@ -6,6 +6,7 @@
 //  - element-aligned (≤ 0.17): 32/b whole elements per word, ceil(n/(32/b)) words per row.
 // For b ∈ {1, 2, 4, 8} the two are identical.
 #include <cstdint>
+#include <functional>
 
 namespace nuq::format {
 
@@ -17,23 +18,25 @@ constexpr std::int64_t packed_words(std::int64_t n, int bits, bit_layout layout)
     return (n + per_word - 1) / per_word;
 }
 
-/// Packs n codes (each < 2^bits) of one row into `out` (packed_words(n) words).
-inline void pack_row(std::uint8_t const* u, std::int64_t n, int bits, bit_layout layout,
-                     std::uint32_t* out) {
-    std::int64_t const words = packed_words(n, bits, layout);
-    for (std::int64_t w = 0; w < words; ++w) out[w] = 0;
-    if (layout == bit_layout::dense) {
-        for (std::int64_t i = 0; i < n; ++i) {
-            std::int64_t const bit = i * bits;
-            std::uint64_t const v = static_cast<std::uint64_t>(u[i]) << (bit % 32);
-            out[bit / 32] |= static_cast<std::uint32_t>(v);
-            if ((bit % 32) + bits > 32) out[bit / 32 + 1] |= static_cast<std::uint32_t>(v >> 32);
+/// Packs n codes of one row into `out` (packed_words(n) words, each written once): code i is
+/// to_code(u[i]), which must be < 2^bits.
+template <class ToCode = std::identity>
+void pack_row(std::uint8_t const* u, std::int64_t n, int bits, bit_layout layout,
+              std::uint32_t* out, ToCode to_code = {}) {
+    // whole elements per word: 32 / bits when element-aligned, else a stream of 32-bit words
+    int const room = layout == bit_layout::dense ? 32 : 32 / bits * bits;
+    std::uint64_t acc = 0; // pending bits, LSB first
+    int have = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+        acc |= static_cast<std::uint64_t>(to_code(u[i])) << have;
+        have += bits;
+        if (have >= room) {
+            *out++ = static_cast<std::uint32_t>(acc);
+            acc = layout == bit_layout::dense ? acc >> 32 : 0;
+            have -= room;
         }
-    } else {
-        std::int64_t const per_word = 32 / bits;
-        for (std::int64_t i = 0; i < n; ++i)
-            out[i / per_word] |= static_cast<std::uint32_t>(u[i]) << ((i % per_word) * bits);
     }
+    if (have > 0) *out = static_cast<std::uint32_t>(acc);
 }
 
 /// Inverse of pack_row: n codes of one row.

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "nuq/format/qparam_tensors.hpp"
+#include "nuq/kernels/invoke.hpp"
+#include "nuq/kernels/pack_codes.hpp"
 
 namespace nuq::format {
 
@@ -16,14 +18,13 @@ struct fp4_pack_quantized {
             throw error("format.fp4_columns", where,
                         "an fp4 weight has " + std::to_string(cols) + " columns",
                         "an even number of columns", "ignore this layer or use another scheme");
-        return tensor("weight_packed", dtype::uint8, {rows, cols / 2});
+        return tensor("weight_packed", dtype::uint8, {rows, cols / 2}, for_overwrite);
     }
     static void pack_rows(tensor& t, std::int64_t r0, std::int64_t r1, std::uint8_t const* codes) {
         std::int64_t const half = t.shape[1];
-        auto b = t.as<std::uint8_t>().subspan(static_cast<std::size_t>(r0 * half),
-                                               static_cast<std::size_t>((r1 - r0) * half));
-        for (std::size_t i = 0; i < b.size(); ++i)
-            b[i] = static_cast<std::uint8_t>((codes[2 * i] & 15u) | (codes[2 * i + 1] << 4));
+        kernels::invoke<kernels::pack_nibbles>(codes, static_cast<std::size_t>((r1 - r0) * half),
+                                               std::uint8_t{0},
+                                               t.as<std::uint8_t>().data() + r0 * half);
     }
     static void append_qparams(quantized_weight const& q, std::vector<tensor>& out) {
         format::append_qparams(q, out);

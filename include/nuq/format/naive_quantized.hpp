@@ -14,7 +14,8 @@ namespace nuq::format {
 struct naive_quantized {
     /// The tensor the codes go into, before any row is packed.
     static tensor codes_tensor(std::int64_t rows, std::int64_t cols, quant_args const& a) {
-        return tensor("weight", a.is_float() ? dtype::float8_e4m3fn : dtype::int8, {rows, cols});
+        return tensor("weight", a.is_float() ? dtype::float8_e4m3fn : dtype::int8, {rows, cols},
+                      for_overwrite);
     }
     /// Stores the codes of rows [r0, r1).
     static void pack_rows(tensor& t, std::int64_t r0, std::int64_t r1, std::uint8_t const* codes) {

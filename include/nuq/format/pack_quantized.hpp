@@ -2,10 +2,14 @@
 // pack-quantized: int codes of 1..8 bits packed into int32 words along each row
 // (weight_packed), the original shape as int64 (weight_shape), and for asymmetric group/channel
 // weights the zero points packed along dim 0 (weight_zero_point). FORMAT.md §5.3.
+#include <algorithm>
+#include <bit>
 #include <string>
 #include <vector>
 
 #include "nuq/format/bit_packing.hpp"
+#include "nuq/kernels/invoke.hpp"
+#include "nuq/kernels/pack_codes.hpp"
 #include "nuq/format/qparam_tensors.hpp"
 
 namespace nuq::format {
@@ -23,7 +27,7 @@ struct pack_quantized {
     /// Packs the rows of a [rows, n] matrix of signed codes.
     static tensor pack_matrix(std::string name, std::uint8_t const* codes, std::int64_t rows,
                               std::int64_t n, int bits, bit_layout layout) {
-        tensor t(std::move(name), dtype::int32, {rows, packed_words(n, bits, layout)});
+        tensor t(std::move(name), dtype::int32, {rows, packed_words(n, bits, layout)}, for_overwrite);
         pack_rows(t, 0, rows, codes, n, bits, layout);
         return t;
     }
@@ -31,18 +35,32 @@ struct pack_quantized {
     static tensor codes_tensor(std::int64_t rows, std::int64_t cols, quant_args const& a,
                                bit_layout layout) {
         return tensor("weight_packed", dtype::int32,
-                      {rows, packed_words(cols, a.num_bits, layout)});
+                      {rows, packed_words(cols, a.num_bits, layout)}, for_overwrite);
     }
+    /// Packs rows [r0, r1) of t (every word of them) from their signed codes.
     static void pack_rows(tensor& t, std::int64_t r0, std::int64_t r1, std::uint8_t const* codes,
                           std::int64_t cols, int bits, bit_layout layout) {
         std::int64_t const words = t.shape[1];
-        std::vector<std::uint8_t> u(static_cast<std::size_t>(cols));
-        for (std::int64_t r = r0; r < r1; ++r) {
-            std::uint8_t const* c = codes + (r - r0) * cols;
-            for (std::int64_t i = 0; i < cols; ++i)
-                u[static_cast<std::size_t>(i)] = to_unsigned(c[i], bits);
-            pack_row(u.data(), cols, bits, layout, t.as<std::uint32_t>().data() + r * words);
+        std::uint32_t* out = t.as<std::uint32_t>().data();
+        // 4 and 8 bits (one layout): a little-endian row's bytes are the codes + 2^(b-1) in
+        // order, a nibble or a byte each; rows of whole words are one stream
+        if (std::endian::native == std::endian::little && (bits == 4 || bits == 8)) {
+            bool const whole = cols * bits % 32 == 0;
+            std::int64_t const n = whole ? (r1 - r0) * cols : cols;
+            for (std::int64_t r = r0; r < r1; r += whole ? r1 - r0 : 1) {
+                std::uint8_t const* c = codes + (r - r0) * cols;
+                auto* b = reinterpret_cast<std::uint8_t*>(out + r * words);
+                auto done = static_cast<std::size_t>(bits == 8 ? n : n / 2);
+                if (bits == 8) kernels::invoke<kernels::flip_bytes>(c, done, std::uint8_t{0x80}, b);
+                else kernels::invoke<kernels::pack_nibbles>(c, done, std::uint8_t{8}, b);
+                if (bits == 4 && n % 2) b[done++] = (c[n - 1] ^ 8u) & 15u;
+                std::fill(b + done, b + (whole ? n * bits / 8 : words * 4), std::uint8_t{0});
+            }
+            return;
         }
+        for (std::int64_t r = r0; r < r1; ++r)
+            pack_row(codes + (r - r0) * cols, cols, bits, layout, out + r * words,
+                     [bits](std::uint8_t q) { return to_unsigned(q, bits); });
     }
     /// weight_shape, the scales, and the zero points: packed along dim 0 for group and
     /// channel, unpacked int8 otherwise.

@@ -9,10 +9,14 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nuq/detail/parallel.hpp"
 #include "nuq/error.hpp"
+#include "nuq/kernels/invoke.hpp"
+#include "nuq/kernels/minmax_row.hpp"
+#include "nuq/kernels/quantize_row.hpp"
 #include "nuq/numeric/rounding.hpp"
 #include "nuq/quant/quantize_kernels.hpp"
 #include "nuq/quant/quantized_weight.hpp"
@@ -38,20 +42,28 @@ inline std::int64_t chunk_rows(std::int64_t cols, std::size_t elem_size, std::in
 }
 } // namespace detail
 
-/// Absolute maximum of a weight in D (NaN propagates), as the global-scale observer sees it.
+/// NaN-propagating min and max of a weight in D, each folded with 0, in one parallel pass.
 template <weight_element D>
-float absmax(weight_view<D> w, int threads = 0) {
+std::pair<float, float> minmax(weight_view<D> w, int threads = 0) {
     std::int64_t const rows = detail::chunk_rows(w.cols, sizeof(D), 0);
     std::int64_t const chunks = (w.rows + rows - 1) / rows;
     std::vector<float> mn(static_cast<std::size_t>(chunks), 0.0f), mx(mn);
     nuq::detail::parallel_for(chunks, threads, [&](std::int64_t i) {
         std::int64_t const r0 = i * rows, r1 = std::min(w.rows, r0 + rows);
         auto const k = static_cast<std::size_t>(i);
-        kernels::minmax_ref(w.row(r0), (r1 - r0) * w.cols, mn[k], mx[k]);
+        std::int64_t const n = (r1 - r0) * w.cols;
+        kernels::invoke<kernels::minmax_row<D>>(w.row(r0), n, n, &mn[k], &mx[k]);
     });
-    float a = 0;
-    for (std::size_t k = 0; k < mn.size(); ++k) a = nan_max(a, nan_max(-mn[k], mx[k]));
-    return a;
+    float a = 0, b = 0;
+    for (std::size_t k = 0; k < mn.size(); ++k) a = nan_min(a, mn[k]), b = nan_max(b, mx[k]);
+    return {a, b};
+}
+
+/// Absolute maximum of a weight in D (NaN propagates), as the global-scale observer sees it.
+template <weight_element D>
+float absmax(weight_view<D> w, int threads = 0) {
+    auto const [mn, mx] = minmax(w, threads);
+    return nan_max(0.0f, nan_max(-mn, mx));
 }
 
 /// Which scheme × strategy pairs exist.
@@ -98,26 +110,29 @@ public:
 
         std::int64_t units = 1;
         for (auto d : q.scale_shape) units *= d;
-        std::vector<unit_params> params(static_cast<std::size_t>(units));
-        q.scales.resize(params.size());
-        if constexpr (!Scheme::symmetric) q.zero_points.resize(params.size());
+        q.scales.resize(static_cast<std::size_t>(units));
+        if constexpr (!Scheme::symmetric) q.zero_points.resize(q.scales.size());
         float gs = 1;
         if constexpr (Scheme::uses_global_scale) {
             gs = o.global_scale ? *o.global_scale
                                 : Scheme::template global_scale<D>(absmax(w, o.threads));
             q.global_scale = gs;
         }
-        auto set_params = [&](std::size_t u, float mn, float mx) {
-            params[u] = Scheme::template params<D>(mn, mx, gs);
-            q.scales[u] = params[u].scale;
-            if constexpr (!Scheme::symmetric) q.zero_points[u] = params[u].zero_point;
+        // qparams of unit u, recorded in q
+        auto params_of = [&](std::size_t u, float mn, float mx) {
+            unit_params const p = Scheme::template params<D>(mn, mx, gs);
+            q.scales[u] = p.scale;
+            if constexpr (!Scheme::symmetric) q.zero_points[u] = p.zero_point;
+            return p;
         };
+        unit_params tensor_params;
         if constexpr (is_tensor) {
-            float const a = absmax(w, o.threads); // symmetric; the asymmetric case needs both
-            float mn = 0, mx = 0;
-            if constexpr (Scheme::symmetric) mn = -a, mx = a;
-            else kernels::minmax_ref(w.data.data(), w.rows * w.cols, mn, mx);
-            set_params(0, mn, mx);
+            auto [mn, mx] = minmax(w, o.threads);
+            if constexpr (Scheme::symmetric) { // the observer's symmetric view: ±absmax
+                float const a = nan_max(0.0f, nan_max(-mn, mx));
+                mn = -a, mx = a;
+            }
+            tensor_params = params_of(0, mn, mx);
         }
 
         std::int64_t block_rows = 0;
@@ -126,11 +141,18 @@ public:
         std::int64_t const chunks = (w.rows + rows - 1) / rows;
         nuq::detail::parallel_for(chunks, o.threads, [&](std::int64_t i) {
             std::int64_t const r0 = i * rows, r1 = std::min(w.rows, r0 + rows);
-            if constexpr (!is_tensor) observe_rows(w, r0, r1, gi, set_params);
+            // the params of this chunk's units [base, ...) only: they stay in cache
+            thread_local std::vector<unit_params> local;
+            unit_params const* params = &tensor_params;
+            std::int64_t base = 0;
+            if constexpr (!is_tensor) {
+                base = observe_rows(w, r0, r1, gi, params_of, local);
+                params = local.data();
+            }
             thread_local std::vector<std::uint8_t> codes;
             codes.resize(static_cast<std::size_t>((r1 - r0) * w.cols));
             for (std::int64_t r = r0; r < r1; ++r)
-                quantize_row(w, r, gi, params, codes.data() + (r - r0) * w.cols);
+                quantize_row(w, r, gi, params, base, codes.data() + (r - r0) * w.cols);
             sink(r0, r1, codes.data());
         });
         return q;
@@ -180,10 +202,12 @@ private:
     }
 
     /// Min/max of the units of rows [r0, r1), which no other rows touch (channel, group,
-    /// tensor_group, and block when [r0, r1) is one row of blocks), then their qparams.
-    template <weight_element D, class SetParams>
-    void observe_rows(weight_view<D> w, std::int64_t r0, std::int64_t r1, std::int32_t const* gi,
-                      SetParams& set_params) const {
+    /// tensor_group, and block when [r0, r1) is one row of blocks), then their qparams: unit
+    /// base + u in params[u]. Returns base.
+    template <weight_element D, class ParamsOf>
+    std::int64_t observe_rows(weight_view<D> w, std::int64_t r0, std::int64_t r1,
+                              std::int32_t const* gi, ParamsOf& params_of,
+                              std::vector<unit_params>& params) const {
         // the units of these rows are one contiguous range (also with activation order)
         std::int64_t const base = strategy_.unit(r0, 0, w.cols, nullptr);
         std::int64_t const n = strategy_.unit(r1 - 1, w.cols - 1, w.cols, nullptr) - base + 1;
@@ -197,32 +221,31 @@ private:
                 }
                 continue;
             }
-            std::int64_t const len = strategy_.run_length(w.cols);
-            for (std::int64_t c = 0; c < w.cols; c += len) {
-                auto const u = static_cast<std::size_t>(strategy_.unit(r, c, w.cols, nullptr) - base);
-                kernels::minmax_ref(x + c, std::min(len, w.cols - c), mn[u], mx[u]);
-            }
+            // the units of a row are consecutive, one per run
+            auto const u = static_cast<std::size_t>(strategy_.unit(r, 0, w.cols, nullptr) - base);
+            kernels::invoke<kernels::minmax_row<D>>(x, w.cols, strategy_.run_length(w.cols),
+                                                    mn.data() + u, mx.data() + u);
         }
+        params.resize(mn.size());
         for (std::size_t u = 0; u < mn.size(); ++u)
-            set_params(static_cast<std::size_t>(base) + u, mn[u], mx[u]);
+            params[u] = params_of(static_cast<std::size_t>(base) + u, mn[u], mx[u]);
+        return base;
     }
 
+    /// Codes of row r; unit u has params[u - base].
     template <weight_element D>
     void quantize_row(weight_view<D> w, std::int64_t r, std::int32_t const* gi,
-                      std::vector<unit_params> const& params, std::uint8_t* out) const {
+                      unit_params const* params, std::int64_t base, std::uint8_t* out) const {
         D const* x = w.row(r);
         if (gi) {
             for (std::int64_t c = 0; c < w.cols; ++c)
                 kernels::quantize_ref<Scheme>(
-                    x + c, 1, params[static_cast<std::size_t>(strategy_.unit(r, c, w.cols, gi))],
-                    out + c);
+                    x + c, 1, params[strategy_.unit(r, c, w.cols, gi) - base], out + c);
             return;
         }
-        std::int64_t const len = strategy_.run_length(w.cols);
-        for (std::int64_t c = 0; c < w.cols; c += len)
-            kernels::quantize_ref<Scheme>(
-                x + c, std::min(len, w.cols - c),
-                params[static_cast<std::size_t>(strategy_.unit(r, c, w.cols, nullptr))], out + c);
+        kernels::quantize_runs<Scheme>(x, w.cols, strategy_.run_length(w.cols),
+                                       params + (strategy_.unit(r, 0, w.cols, nullptr) - base),
+                                       out);
     }
 
     template <weight_element S>

@@ -1,0 +1,158 @@
+#pragma once
+// quantize_row<Op, D>: the codes of a row whose runs share unit_params, one SIMD kernel per
+// scheme family (Op), bit-exact with Scheme::quantize (kernels::quantize_ref) on every input.
+// kernels::quantize_row<Scheme>(...) picks the kernel of a scheme and runs it.
+//
+// The same PyTorch op order as the scalar schemes, lane-wise: a true f32 division, R_D via the
+// bit-exact conversions of simd_convert.hpp, and the zero point's add that turns -0 into +0.
+#include <algorithm>
+#include <cstdint>
+#include <type_traits>
+
+#include "nuq/kernels/invoke.hpp"
+#include "nuq/kernels/load_weights.hpp"
+#include "nuq/quant/scheme_float8.hpp"
+#include "nuq/quant/scheme_int.hpp"
+#include "nuq/quant/scheme_mx.hpp"
+#include "nuq/quant/scheme_nvfp4.hpp"
+#include "nuq/quant/unit_params.hpp"
+
+namespace nuq::kernels {
+
+namespace detail {
+
+/// clamp_nan(y, lo, hi) lane-wise: NaN passes.
+template <class A> f32x<A> clamp_nan(f32x<A> y, f32x<A> lo, f32x<A> hi) {
+    return xsimd::select(y < lo, lo, xsimd::select(y > hi, hi, y));
+}
+
+/// float_e2m1_t::code_of(round_to_grid(y)) for any y but -0 (which the zero point's add
+/// has already made +0): RNE on the e2m1 grid, saturating at 6, the sign bit as bit 3, NaN → a
+/// zero magnitude.
+template <class A> u32x<A> e2m1_code(f32x<A> y) {
+    using simd::detail::as_f32;
+    using simd::detail::as_u32;
+    auto const u = as_u32(y);
+    auto const ax = u & 0x7FFFFFFFu;
+    // |y| < 1: multiples of 0.5 = ulp(2^22), rounded by the FPU (ties to even) → 0, 1, 2.
+    auto const sub = as_u32(as_f32(ax) + f32x<A>(4194304.0f)) - 0x4A800000u;
+    // |y| ≥ 1: re-bias 127 → 1 and round off 22 bits; the code grows with |y|, so a min
+    // saturates it at 7 (6.0).
+    auto const r = ax - (126u << 23);
+    auto const normal = simd::detail::min_below_2_31((r + 0x1FFFFFu + ((r >> 22) & 1u)) >> 22, 7u);
+    auto const mag = simd::detail::if_greater(
+        ax, 0x7F800000u, u32x<A>(0u), simd::detail::if_less(ax, 0x3F800000u, sub, normal));
+    return mag | ((u >> 28) & 8u);
+}
+
+/// int_<Bits, Sym>::quantize: the signed code in the low byte.
+template <weight_element D> struct int_op {
+    template <class A>
+    static u32x<A> codes(f32x<A> x, f32x<A> div, f32x<A> zp, f32x<A> lo, f32x<A> hi) {
+        auto y = round_lanes<A, D>(x / div);
+        y = round_lanes<A, D>(y + zp);
+        y = xsimd::select(xsimd::isnan(y), f32x<A>(0.0f), y); // NaN → 0, as the CPU int cast
+        y = xsimd::min(xsimd::max(y, lo), hi);
+        // y + 1.5·2^23 rounds y to an integer (ties to even) into the low mantissa bits, two's
+        // complement: the low byte is the int8 code.
+        return simd::detail::as_u32(y + f32x<A>(12582912.0f)) & 0xFFu;
+    }
+};
+
+/// float8_e4m3::quantize and mxfp8's.
+template <weight_element D> struct e4m3_op {
+    template <class A>
+    static u32x<A> codes(f32x<A> x, f32x<A> div, f32x<A>, f32x<A> lo, f32x<A> hi) {
+        // R_D(y + 0) is y + 0: y is exact in D
+        auto const y = round_lanes<A, D>(x / div) + f32x<A>(0.0f);
+        return simd::f32_to_e4m3_bits(clamp_nan(y, lo, hi));
+    }
+};
+
+/// mxfp4::quantize: e2m1 on a quotient rounded in D (the clamp cannot change a code).
+template <weight_element D> struct mx_e2m1_op {
+    template <class A>
+    static u32x<A> codes(f32x<A> x, f32x<A> div, f32x<A>, f32x<A>, f32x<A>) {
+        return e2m1_code(round_lanes<A, D>(x / div) + f32x<A>(0.0f));
+    }
+};
+
+/// nvfp4::quantize: e2m1 on the f32 quotient.
+struct nvfp4_op {
+    template <class A>
+    static u32x<A> codes(f32x<A> x, f32x<A> div, f32x<A>, f32x<A>, f32x<A>) {
+        return e2m1_code(x / div + f32x<A>(0.0f));
+    }
+};
+
+} // namespace detail
+
+template <class Op, weight_element D> struct quantize_row {
+    /// Codes of x[0, n), in runs of `run` elements (the last may be shorter) that use p[k];
+    /// codes are clamped to [lo, hi] (Scheme::q_min, q_max or ±Scheme::max).
+    using signature = void(D const* x, std::int64_t n, std::int64_t run, unit_params const* p,
+                           float lo, float hi, std::uint8_t* out);
+
+    template <class A>
+    void operator()(A, D const* x, std::int64_t n, std::int64_t run, unit_params const* p,
+                    float lo, float hi, std::uint8_t* out) const {
+        constexpr std::int64_t lanes = f32x<A>::size;
+        f32x<A> const vlo(lo), vhi(hi);
+        for (std::int64_t c = 0, k = 0; c < n; c += run, ++k) {
+            std::int64_t const len = std::min(run, n - c);
+            f32x<A> const div(p[k].divisor), zp(p[k].zero_point);
+            auto code = [&](D const* in, std::uint8_t* o) {
+                simd::store_u8<A>(o, Op::template codes<A>(load_f32<A>(in), div, zp, vlo, vhi));
+            };
+            if (len < lanes) { // through a padded buffer: every element takes the SIMD path
+                D tin[lanes] = {};
+                std::uint8_t tout[lanes];
+                std::copy(x + c, x + c + len, tin);
+                code(tin, tout);
+                std::copy(tout, tout + len, out + c);
+                continue;
+            }
+            std::int64_t i = 0;
+            for (; i + lanes <= len; i += lanes) {
+                // 4 KiB ahead (see map_kernel): a tensor-wide unit streams x from memory
+                __builtin_prefetch(reinterpret_cast<void const*>(
+                    reinterpret_cast<std::uintptr_t>(x + c + i) + 4096));
+                code(x + c + i, out + c + i);
+            }
+            if (i < len) code(x + c + len - lanes, out + c + len - lanes); // same codes again
+        }
+    }
+};
+
+/// The kernel of each scheme and its clamp bounds.
+template <class Scheme, weight_element D> struct quantize_row_of;
+template <int Bits, bool Sym, weight_element D> struct quantize_row_of<scheme::int_<Bits, Sym>, D> {
+    using type = quantize_row<detail::int_op<D>, D>;
+    static constexpr float lo = scheme::int_<Bits, Sym>::q_min, hi = scheme::int_<Bits, Sym>::q_max;
+};
+template <weight_element D> struct quantize_row_of<scheme::float8_e4m3, D> {
+    using type = quantize_row<detail::e4m3_op<D>, D>;
+    static constexpr float lo = -scheme::float8_e4m3::max, hi = scheme::float8_e4m3::max;
+};
+template <weight_element D> struct quantize_row_of<scheme::mxfp8, D> {
+    using type = quantize_row<detail::e4m3_op<D>, D>;
+    static constexpr float lo = -scheme::mxfp8::max, hi = scheme::mxfp8::max;
+};
+template <weight_element D> struct quantize_row_of<scheme::mxfp4, D> {
+    using type = quantize_row<detail::mx_e2m1_op<D>, D>;
+    static constexpr float lo = -scheme::mxfp4::max, hi = scheme::mxfp4::max;
+};
+template <weight_element D> struct quantize_row_of<scheme::nvfp4, D> {
+    using type = quantize_row<detail::nvfp4_op, D>;
+    static constexpr float lo = -scheme::nvfp4::max, hi = scheme::nvfp4::max;
+};
+
+/// Scheme::quantize on x[0, n) in runs of `run` elements with params p[k] for run k.
+template <class Scheme, weight_element D>
+void quantize_runs(D const* x, std::int64_t n, std::int64_t run, unit_params const* p,
+                   std::uint8_t* out) {
+    using of = quantize_row_of<Scheme, D>;
+    invoke<typename of::type>(x, n, run, p, of::lo, of::hi, out);
+}
+
+} // namespace nuq::kernels

@@ -5,6 +5,8 @@
 #include <bit>
 #include <cstdint>
 
+#include "nuq/numeric/round_shift.hpp"
+
 namespace nuq {
 
 struct float16_t {
@@ -21,17 +23,11 @@ struct float16_t {
             std::uint32_t const e = ax >> 23;
             if (e < 101) return sign;                         // < 2^-26: rounds to zero
             std::uint32_t const m = (ax & 0x7FFFFFu) | 0x800000u;
-            std::uint32_t const shift = 126 - e;              // value / 2^-24 = m >> shift
-            std::uint32_t q = m >> shift;
-            std::uint32_t const rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
-            if (rem > half || (rem == half && (q & 1u))) ++q;
-            return static_cast<std::uint16_t>(sign | q);
+            // value / 2^-24 = m / 2^(126 - e)
+            return static_cast<std::uint16_t>(sign | shift_right_even(m, 126 - e));
         }
-        std::uint32_t const r = ax - (112u << 23);            // re-bias 127 → 15
-        std::uint32_t q = r >> 13;
-        std::uint32_t const rem = r & 0x1FFFu;
-        if (rem > 0x1000u || (rem == 0x1000u && (q & 1u))) ++q;
-        return static_cast<std::uint16_t>(sign | q);
+        // re-bias 127 → 15, keep 10 mantissa bits (a carry rounds up into the exponent)
+        return static_cast<std::uint16_t>(sign | shift_right_even(ax - (112u << 23), 13));
     }
     static constexpr float to_float_bits(std::uint16_t h) {
         std::uint32_t const sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;

@@ -7,6 +7,8 @@
 #include <bit>
 #include <cstdint>
 
+#include "nuq/numeric/round_shift.hpp"
+
 namespace nuq {
 
 struct float_e4m3_t {
@@ -23,11 +25,8 @@ struct float_e4m3_t {
             std::uint32_t const e = x >> 23;
             if (e < 116) return sign;                         // < 2^-11: rounds to zero
             std::uint32_t const m = (x & 0x7FFFFFu) | 0x800000u;
-            std::uint32_t const shift = 141 - e;              // value / 2^-9 = m >> shift
-            std::uint32_t q = m >> shift;
-            std::uint32_t const rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
-            if (rem > half || (rem == half && (q & 1u))) ++q;
-            return static_cast<std::uint8_t>(sign | q);
+            // value / 2^-9 = m / 2^(141 - e)
+            return static_cast<std::uint8_t>(sign | shift_right_even(m, 141 - e));
         }
         std::uint32_t const odd = (x >> 20) & 1u;
         x += (static_cast<std::uint32_t>(7 - 127) << 23) + 0x7FFFFu + odd;

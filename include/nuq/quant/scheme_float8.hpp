@@ -21,18 +21,12 @@ struct float8_e4m3 {
     template <weight_element D>
     static unit_params params(float mn, float mx, float /*global_scale*/) {
         float const a = nan_max(-nan_min(mn, 0.0f), nan_max(mx, 0.0f));
-        unit_params p;
-        p.scale = round_to<D>(a / max);
-        if (p.scale == 0) p.scale = epsilon<D>();
-        p.divisor = p.scale;
-        return p;
+        return scale_params<D>(round_to<D>(a / max));
     }
 
     template <weight_element D>
     static std::uint8_t quantize(float x, unit_params const& p) {
-        float y = round_to<D>(x / p.divisor);
-        y = round_to<D>(y + 0.0f); // the zero point's add: -0 → +0
-        return float_e4m3_t(clamp_nan(y, -max, max)).bits;
+        return float_e4m3_t(clamp_nan(scaled<D>(x, p), -max, max)).bits;
     }
 
     template <weight_element S>

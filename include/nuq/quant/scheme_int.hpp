@@ -29,27 +29,20 @@ struct int_ {
     static unit_params params(float mn, float mx, float /*global_scale*/) {
         mn = nan_min(mn, 0.0f);
         mx = nan_max(mx, 0.0f);
-        unit_params p;
         if constexpr (Symmetric) {
-            float const a = nan_max(-mn, mx);
-            p.scale = round_to<D>(a / half_range);
+            return scale_params<D>(round_to<D>(nan_max(-mn, mx) / half_range));
         } else {
-            p.scale = round_to<D>(round_to<D>(mx - mn) / (q_max - q_min));
-            float zp = round_to<D>(q_min - round_to<D>(mn / p.scale));
-            zp = clamp_nan(zp, q_min, q_max);
-            p.zero_point = zp == zp ? round_half_even(zp) : 0.0f; // NaN → 0 (CPU int cast)
+            float const s = round_to<D>(round_to<D>(mx - mn) / (q_max - q_min));
+            // the zero point comes from the scale before a zero scale is replaced
+            float const zp = clamp_nan(round_to<D>(q_min - round_to<D>(mn / s)), q_min, q_max);
+            return scale_params<D>(s, zp == zp ? round_half_even(zp) : 0.0f); // NaN → 0
         }
-        if (p.scale == 0) p.scale = epsilon<D>();
-        p.divisor = p.scale;
-        return p;
     }
 
     /// Signed code of x (two's complement in a byte).
     template <weight_element D>
     static std::uint8_t quantize(float x, unit_params const& p) {
-        float y = round_to<D>(x / p.divisor);
-        y = round_to<D>(y + p.zero_point); // also turns -0 into +0, as the reference does
-        y = clamp_nan(y, q_min, q_max);
+        float const y = clamp_nan(scaled<D>(x, p), q_min, q_max);
         return static_cast<std::uint8_t>(to_int8(round_half_even(y)));
     }
 

@@ -74,8 +74,7 @@ struct mx {
 
     template <weight_element D>
     static std::uint8_t quantize(float x, unit_params const& p) {
-        float y = round_to<D>(x / p.divisor);
-        y = clamp_nan(round_to<D>(y + 0.0f), -max, max);
+        float const y = clamp_nan(scaled<D>(x, p), -max, max);
         if constexpr (is_fp4) return float_e2m1_t::code_of(float_e2m1_t::round_to_grid(y));
         else return float_e4m3_t(y).bits;
     }

@@ -4,8 +4,9 @@
 // mask, SiLU-gated MLP, final norm, lm_head or tied embeddings. Hidden states are
 // [batch, seq, hidden] row-major; every sequence starts at position 0 and has no padding.
 //
-// Matrix products go through xtensor-blas's cxxblas over OpenBLAS, whose own threads use the
-// cores; the products read the head slices of q/k/v in place through leading dimensions.
+// Matrix products go through xtensor-blas's cxxblas over OpenBLAS and read the head slices of
+// q/k/v in place through leading dimensions. Several sequences are spread over the cores (BLAS
+// single-threaded); a single sequence uses OpenBLAS's threads.
 // Whole-model runs are layer-major (all sequences through layer 0, then layer 1, ...) so that
 // only one layer's weights are resident, as the sequential calibration pipeline needs.
 #include <algorithm>
@@ -26,9 +27,42 @@
 #include "nuq/model/config.hpp"
 #include "nuq/model/weights.hpp"
 
+extern "C" { // OpenBLAS's own (cblas.h of libopenblas), which nuq links
+void openblas_set_num_threads(int);
+int openblas_get_num_threads(void);
+}
+
 namespace nuq::model {
 
 namespace detail {
+
+/// OpenBLAS single-threaded for the guard's lifetime: while the cores each run their own
+/// sequences, BLAS threads on top of them only spin (measured 2.5× slower on tiny-llama-sotu).
+/// The count is process-wide: nuq makes no other BLAS calls meanwhile.
+class blas_single_thread {
+public:
+    blas_single_thread() : saved_(openblas_get_num_threads()) { openblas_set_num_threads(1); }
+    ~blas_single_thread() { openblas_set_num_threads(saved_); }
+    blas_single_thread(blas_single_thread const&) = delete;
+    blas_single_thread& operator=(blas_single_thread const&) = delete;
+
+private:
+    int saved_;
+};
+
+/// Runs fn(first, count) over [0, n) in parts of at most `part`: on all cores with
+/// single-threaded BLAS when there are several parts, else once with BLAS's own threads.
+template <class Fn> void over_parts(std::int64_t n, std::int64_t part, Fn&& fn) {
+    if (n <= 0) return;
+    auto const workers = std::min<std::int64_t>(nuq::detail::default_threads(), n);
+    part = std::min(part, (n + workers - 1) / workers);
+    auto const parts = (n + part - 1) / part;
+    if (parts <= 1) return fn(std::int64_t{0}, n);
+    blas_single_thread const guard;
+    nuq::detail::parallel_for(parts, static_cast<int>(workers), [&](std::int64_t i) {
+        fn(i * part, std::min(part, n - i * part));
+    });
+}
 
 /// C[m,n] = A[m,k]·op(B) + beta·C, row-major with leading dimensions; op(B) = Bᵀ (B [n,k])
 /// when `b_transposed`, else B [k,n].
@@ -57,7 +91,7 @@ inline void apply(linear const& l, float const* x, std::int64_t rows, float* y,
 /// transformers' LlamaRMSNorm: x / sqrt(mean(x²) + eps) · w over rows of `dim` (stride `ld`).
 inline void rms_norm(float const* x, float* y, std::int64_t rows, std::int64_t dim,
                      std::int64_t ld, float const* w, double eps) {
-    nuq::detail::parallel_for(rows, 0, [&](std::int64_t r) {
+    for (std::int64_t r = 0; r < rows; ++r) {
         float const* xr = x + r * ld;
         float* yr = y + r * ld;
         float sum = 0.0f;
@@ -65,7 +99,7 @@ inline void rms_norm(float const* x, float* y, std::int64_t rows, std::int64_t d
         float const inv =
             1.0f / std::sqrt(sum / static_cast<float>(dim) + static_cast<float>(eps));
         for (std::int64_t i = 0; i < dim; ++i) yr[i] = w[i] * (xr[i] * inv);
-    });
+    }
 }
 
 } // namespace detail
@@ -126,7 +160,7 @@ namespace detail {
 inline void apply_rotary(float* x, std::int64_t rows, std::int64_t seq, std::int64_t heads,
                          std::int64_t head_dim, rotary const& rot) {
     auto const half = head_dim / 2;
-    nuq::detail::parallel_for(rows, 0, [&](std::int64_t r) {
+    for (std::int64_t r = 0; r < rows; ++r) {
         float const* cs = &rot.cos(static_cast<std::size_t>(r % seq), 0);
         float const* sn = &rot.sin(static_cast<std::size_t>(r % seq), 0);
         for (std::int64_t h = 0; h < heads; ++h) {
@@ -137,7 +171,7 @@ inline void apply_rotary(float* x, std::int64_t rows, std::int64_t seq, std::int
                 v[i + half] = x2 * cs[i + half] + x1 * sn[i + half];
             }
         }
-    });
+    }
 }
 
 /// One decoder layer on `batch` sequences of `seq` positions, hidden [batch·seq, hidden].
@@ -192,10 +226,8 @@ inline void decoder_layer_chunk(config const& c, layer_weights const& w, rotary 
     auto gate = buffer(rows * I), up = buffer(rows * I);
     apply(w.gate, normed.data(), rows, gate.data());
     apply(w.up, normed.data(), rows, up.data());
-    nuq::detail::parallel_for(rows, 0, [&](std::int64_t r) {
-        for (std::int64_t j = r * I; j < (r + 1) * I; ++j)
-            gate[j] = gate[j] / (1.0f + std::exp(-gate[j])) * up[j];
-    });
+    for (std::int64_t j = 0; j < rows * I; ++j)
+        gate[j] = gate[j] / (1.0f + std::exp(-gate[j])) * up[j];
     apply(w.down, gate.data(), rows, hidden, true);
 }
 
@@ -219,10 +251,9 @@ inline void run_layer(config const& c, layer_weights const& w, rotary const& rot
                         std::to_string(seq) + " positions",
                     "width " + std::to_string(c.hidden_size) + ", rotary tables that long",
                     "pass the config and rotary tables of the same model");
-    auto const chunk = detail::chunk_sequences(seq);
-    for (std::int64_t b = 0; b < batch; b += chunk)
-        detail::decoder_layer_chunk(c, w, rot, hidden.data() + b * seq * c.hidden_size,
-                                    std::min(chunk, batch - b), seq);
+    detail::over_parts(batch, detail::chunk_sequences(seq), [&](std::int64_t b, std::int64_t n) {
+        detail::decoder_layer_chunk(c, w, rot, hidden.data() + b * seq * c.hidden_size, n, seq);
+    });
 }
 
 /// Embedding rows of `tokens` [batch, seq] → hidden states [batch, seq, hidden].

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include <xtensor/xtensor.hpp>
 
@@ -54,9 +55,10 @@ inline perplexity_result perplexity(weights const& w, std::span<std::int64_t con
     auto const hidden = last_hidden(w, tokens, o.progress);
     auto const norm = w.final_norm();
     auto const lm_head = w.lm_head();
-    double sum = 0;
-    for (std::int64_t i = 0; i < windows; ++i) {
+    std::vector<double> window_loss(static_cast<std::size_t>(windows));
+    detail::over_parts(windows, 1, [&](std::int64_t i, std::int64_t) {
         auto const logits = head(c, norm, lm_head, hidden.data() + i * L * c.hidden_size, L);
+        double sum = 0;
         for (std::int64_t p = 0; p + 1 < L; ++p) {
             float const* row = logits.data() + p * c.vocab_size;
             float const top = *std::max_element(row, row + c.vocab_size);
@@ -64,7 +66,10 @@ inline perplexity_result perplexity(weights const& w, std::span<std::int64_t con
             for (std::int64_t v = 0; v < c.vocab_size; ++v) z += std::exp(double(row[v]) - top);
             sum += std::log(z) + top - row[tokens(i, p + 1)];
         }
-    }
+        window_loss[static_cast<std::size_t>(i)] = sum;
+    });
+    double sum = 0; // in window order, whatever thread computed each
+    for (double l : window_loss) sum += l;
     if (o.progress) o.progress(c.num_hidden_layers + 1, c.num_hidden_layers + 1);
     perplexity_result r;
     r.windows = windows;

@@ -6,6 +6,7 @@
 // The same PyTorch op order as the scalar schemes, lane-wise: a true f32 division, R_D via the
 // bit-exact conversions of simd_convert.hpp, and the zero point's add that turns -0 into +0.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <type_traits>
 
@@ -20,6 +21,49 @@
 namespace nuq::kernels {
 
 namespace detail {
+
+/// A run's divisor d, with r = RN(1/d) where the FMA path below is exact for it.
+template <class A> struct divisor {
+    f32x<A> d, r;
+    bool fast; // d is normal and far from overflow: 2^-100 ≤ |d| ≤ 2^100
+    explicit divisor(float v)
+        : d(v), r(1.0f / v), fast(std::fabs(v) >= 0x1p-100f && std::fabs(v) <= 0x1p100f) {}
+};
+
+// a·b + c with one rounding. xsimd 8.1's fma on avx512f is not fused, so that arch gets the
+// intrinsic.
+#if XSIMD_WITH_FMA3_AVX2
+template <class A> f32x<A> fused(f32x<A> a, f32x<A> b, f32x<A> c, xsimd::fma3<xsimd::avx2> const&) {
+    return xsimd::fma(a, b, c);
+}
+#endif
+#if XSIMD_WITH_AVX512F
+template <class A> f32x<A> fused(f32x<A> a, f32x<A> b, f32x<A> c, xsimd::avx512f const&) {
+    return _mm512_fmadd_ps(a, b, c);
+}
+#endif
+
+/// x / d, correctly rounded as vdivps gives it, at a fraction of its cost where the arch has
+/// FMA: q0 = RN(x·r), the remainder e = x - q0·d is exact (fma), and RN(q0 + e·r) is the
+/// correctly rounded quotient (Markstein: r = RN(1/d), q0 within 1 ulp, no under/overflow).
+/// Lanes that could under- or overflow (|x| < 2^-96 but not 0, |q0| outside [2^-120, 2^120],
+/// inf, NaN) send the whole vector to the division; ±0 may come out as the other zero, which
+/// every caller's add of the zero point makes +0 anyway.
+template <class A> f32x<A> divide(f32x<A> x, divisor<A> const& v) {
+    constexpr bool has_fma = std::is_base_of_v<xsimd::fma3<xsimd::avx2>, A> ||
+                             std::is_base_of_v<xsimd::avx512f, A>;
+    if constexpr (has_fma) {
+        if (v.fast) {
+            auto const q0 = x * v.r;
+            auto const ax = xsimd::abs(x), aq = xsimd::abs(q0);
+            auto const safe = (ax >= f32x<A>(0x1p-96f) && aq >= f32x<A>(0x1p-120f) &&
+                               aq <= f32x<A>(0x1p120f)) ||
+                              x == f32x<A>(0.0f);
+            if (xsimd::all(safe)) return fused<A>(fused<A>(-q0, v.d, x, A{}), v.r, q0, A{});
+        }
+    }
+    return x / v.d;
+}
 
 /// clamp_nan(y, lo, hi) lane-wise: NaN passes.
 template <class A> f32x<A> clamp_nan(f32x<A> y, f32x<A> lo, f32x<A> hi) {
@@ -48,8 +92,8 @@ template <class A> u32x<A> e2m1_code(f32x<A> y) {
 /// int_<Bits, Sym>::quantize: the signed code in the low byte.
 template <weight_element D> struct int_op {
     template <class A>
-    static u32x<A> codes(f32x<A> x, f32x<A> div, f32x<A> zp, f32x<A> lo, f32x<A> hi) {
-        auto y = round_lanes<A, D>(x / div);
+    static u32x<A> codes(f32x<A> x, divisor<A> const& div, f32x<A> zp, f32x<A> lo, f32x<A> hi) {
+        auto y = round_lanes<A, D>(divide(x, div));
         y = round_lanes<A, D>(y + zp);
         y = xsimd::select(xsimd::isnan(y), f32x<A>(0.0f), y); // NaN → 0, as the CPU int cast
         y = xsimd::min(xsimd::max(y, lo), hi);
@@ -62,9 +106,9 @@ template <weight_element D> struct int_op {
 /// float8_e4m3::quantize and mxfp8's.
 template <weight_element D> struct e4m3_op {
     template <class A>
-    static u32x<A> codes(f32x<A> x, f32x<A> div, f32x<A>, f32x<A> lo, f32x<A> hi) {
+    static u32x<A> codes(f32x<A> x, divisor<A> const& div, f32x<A>, f32x<A> lo, f32x<A> hi) {
         // R_D(y + 0) is y + 0: y is exact in D
-        auto const y = round_lanes<A, D>(x / div) + f32x<A>(0.0f);
+        auto const y = round_lanes<A, D>(divide(x, div)) + f32x<A>(0.0f);
         return simd::f32_to_e4m3_bits(clamp_nan(y, lo, hi));
     }
 };
@@ -72,16 +116,16 @@ template <weight_element D> struct e4m3_op {
 /// mxfp4::quantize: e2m1 on a quotient rounded in D (the clamp cannot change a code).
 template <weight_element D> struct mx_e2m1_op {
     template <class A>
-    static u32x<A> codes(f32x<A> x, f32x<A> div, f32x<A>, f32x<A>, f32x<A>) {
-        return e2m1_code(round_lanes<A, D>(x / div) + f32x<A>(0.0f));
+    static u32x<A> codes(f32x<A> x, divisor<A> const& div, f32x<A>, f32x<A>, f32x<A>) {
+        return e2m1_code(round_lanes<A, D>(divide(x, div)) + f32x<A>(0.0f));
     }
 };
 
 /// nvfp4::quantize: e2m1 on the f32 quotient.
 struct nvfp4_op {
     template <class A>
-    static u32x<A> codes(f32x<A> x, f32x<A> div, f32x<A>, f32x<A>, f32x<A>) {
-        return e2m1_code(x / div + f32x<A>(0.0f));
+    static u32x<A> codes(f32x<A> x, divisor<A> const& div, f32x<A>, f32x<A>, f32x<A>) {
+        return e2m1_code(divide(x, div) + f32x<A>(0.0f));
     }
 };
 
@@ -100,7 +144,8 @@ template <class Op, weight_element D> struct quantize_row {
         f32x<A> const vlo(lo), vhi(hi);
         for (std::int64_t c = 0, k = 0; c < n; c += run, ++k) {
             std::int64_t const len = std::min(run, n - c);
-            f32x<A> const div(p[k].divisor), zp(p[k].zero_point);
+            detail::divisor<A> const div(p[k].divisor);
+            f32x<A> const zp(p[k].zero_point);
             auto code = [&](D const* in, std::uint8_t* o) {
                 simd::store_u8<A>(o, Op::template codes<A>(load_f32<A>(in), div, zp, vlo, vhi));
             };

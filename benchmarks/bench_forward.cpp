@@ -18,7 +18,7 @@ void tiny_llama_forward(benchmark::State& state) {
     auto const dir = fs::path(__FILE__).parent_path() / "../examples/data/tiny-llama-sotu";
     nuq::io::checkpoint const ck(dir);
     model::weights const w(ck);
-    xt::xtensor<std::int64_t, 2> tokens = xt::empty<std::int64_t>({std::size_t{4}, std::size_t{256}});
+    xt::xtensor<std::int64_t, 2> tokens = xt::empty<std::int64_t>({4ul, 256ul});
     for (std::size_t i = 0; i < tokens.size(); ++i) tokens.data()[i] = 32 + (i * 31) % 95;
     for (auto _ : state) benchmark::DoNotOptimize(model::forward(w, tokens));
     state.counters["tokens/s"] = benchmark::Counter(
@@ -65,7 +65,7 @@ void llama3_8b_layer(benchmark::State& state) {
     w.up = random_linear(14336, 4096, 6);
     w.down = random_linear(4096, 14336, 7);
     auto const rot = model::make_rotary(c, seq);
-    xt::xtensor<float, 3> input = xt::empty<float>({std::size_t{1}, std::size_t{seq}, std::size_t{4096}});
+    xt::xtensor<float, 3> input = xt::empty<float>({1ul, std::size_t{seq}, 4096ul});
     fill(input, 1.0f, 8);
     for (auto _ : state) {
         auto hidden = input;

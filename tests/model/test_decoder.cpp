@@ -40,7 +40,8 @@ std::vector<std::int64_t> greedy(nuq::model::weights const& w, std::vector<std::
 } // namespace
 
 TEST_CASE("tiny-llama-sotu logits match transformers within 1e-3", "[model]") {
-    nuq::io::safetensors_file const golden(NUQ_TEST_DATA "/model/tiny-llama-sotu.logits.safetensors");
+    nuq::io::safetensors_file const golden(NUQ_TEST_DATA
+                                           "/model/tiny-llama-sotu.logits.safetensors");
     auto const ids_view = golden.tensor("input_ids");
     auto const ids = values<std::int64_t>(ids_view);
     auto const expected = values<float>(golden.tensor("logits"));
@@ -48,7 +49,7 @@ TEST_CASE("tiny-llama-sotu logits match transformers within 1e-3", "[model]") {
 
     nuq::io::checkpoint const ck(tiny_llama);
     nuq::model::weights const w(ck);
-    xt::xtensor<std::int64_t, 2> tokens = xt::empty<std::int64_t>({std::size_t{4}, std::size_t{128}});
+    xt::xtensor<std::int64_t, 2> tokens = xt::empty<std::int64_t>({4ul, 128ul});
     std::copy(ids.begin(), ids.end(), tokens.begin());
     auto const logits = nuq::model::forward(w, tokens);
     REQUIRE(logits.size() == expected.size());
@@ -63,11 +64,12 @@ TEST_CASE("run_layer on cached hidden states equals the whole forward", "[model]
     nuq::io::checkpoint const ck(tiny_llama);
     nuq::model::weights const w(ck);
     auto const& c = w.cfg();
-    xt::xtensor<std::int64_t, 2> tokens = xt::empty<std::int64_t>({std::size_t{2}, std::size_t{16}});
+    xt::xtensor<std::int64_t, 2> tokens = xt::empty<std::int64_t>({2ul, 16ul});
     for (std::size_t i = 0; i < tokens.size(); ++i) tokens.data()[i] = 32 + (i * 7) % 90;
     auto hidden = nuq::model::embed(w.embed_tokens(), tokens);
     auto const rot = nuq::model::make_rotary(c, 16);
-    for (std::int64_t i = 0; i < c.num_hidden_layers; ++i) nuq::model::run_layer(c, w.layer(i), rot, hidden);
+    for (std::int64_t i = 0; i < c.num_hidden_layers; ++i)
+        nuq::model::run_layer(c, w.layer(i), rot, hidden);
     bool const same = hidden == nuq::model::last_hidden(w, tokens);
     CHECK(same);
 }
@@ -84,10 +86,12 @@ TEST_CASE("stories260K: tied embeddings, finite logits, greedy continuation", "[
     auto const logits = nuq::model::forward(w, t);
     CHECK(std::all_of(logits.begin(), logits.end(), [](float x) { return std::isfinite(x); }));
 
-    // ", there was a little girl named Lily": , ▁there ▁was ▁a ▁little ▁g ir l ▁named ▁Lily
+    // ", there was a little girl named Lily":
+    //   , ▁there ▁was ▁a ▁little ▁g ir l ▁named ▁Lily
     // (the vocab has no ▁girl; its BPE merges give ▁g ir l).
     std::vector<std::int64_t> const continuation{432, 383, 286, 261, 376, 298, 315, 421, 395, 317};
     auto const out = greedy(w, prompt, static_cast<int>(continuation.size()));
-    CHECK(std::vector<std::int64_t>(out.begin() + static_cast<std::ptrdiff_t>(prompt.size()), out.end()) ==
-          continuation);
+    auto const generated = std::vector<std::int64_t>(
+        out.begin() + static_cast<std::ptrdiff_t>(prompt.size()), out.end());
+    CHECK(generated == continuation);
 }

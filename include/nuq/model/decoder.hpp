@@ -181,7 +181,9 @@ inline void decoder_layer_chunk(config const& c, layer_weights const& w, rotary 
     auto const H = c.hidden_size, hd = c.head_dim, nh = c.num_attention_heads,
                nkv = c.num_key_value_heads, I = c.intermediate_size;
     auto const q_dim = nh * hd, kv_dim = nkv * hd;
-    auto const buffer = [](std::int64_t n) { return std::vector<float>(static_cast<std::size_t>(n)); };
+    auto const buffer = [](std::int64_t n) {
+        return std::vector<float>(static_cast<std::size_t>(n));
+    };
 
     // attention
     auto normed = buffer(rows * H);

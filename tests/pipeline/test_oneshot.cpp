@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "nuq/io/checkpoint.hpp"
+#include "nuq/pipeline/check_checkpoint.hpp"
 #include "nuq/pipeline/oneshot.hpp"
 
 namespace fs = std::filesystem;
@@ -124,4 +125,31 @@ TEST_CASE("oneshot refuses an existing output, leaves nothing behind and never t
     CHECK(fs::last_write_time(model_dir / "model.safetensors") == stamp);
     CHECK(fs::file_size(model_dir / "model.safetensors") == size);
     fs::remove_all(parent);
+}
+
+TEST_CASE("every example recipe either writes a checkpoint that nuq check passes, or is refused "
+          "for needing calibration data") {
+    int written = 0, refused = 0;
+    for (auto const& e : fs::directory_iterator(recipes)) {
+        auto const name = e.path().filename().string();
+        INFO("recipe " << name);
+        auto const out = scratch("example-" + e.path().stem().string());
+        try {
+            run(name, out);
+        } catch (nuq::error const& err) {
+            CHECK(err.id() == "oneshot.needs_calibration");
+            CHECK_FALSE(fs::exists(out));
+            ++refused;
+            continue;
+        }
+        auto const report = nuq::pipeline::check_checkpoint(out);
+        for (auto const& f : report.findings) UNSCOPED_INFO(nuq::recipe::to_line(f));
+        CHECK(report.loadable());
+        CHECK(report.quantized > 0);
+        fs::remove_all(out);
+        ++written;
+    }
+    std::cout << "example recipes: " << written << " written and loadable, " << refused
+              << " refused (need calibration)\n";
+    CHECK(written >= 4);
 }

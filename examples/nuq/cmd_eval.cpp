@@ -1,6 +1,7 @@
 // nuq eval: perplexity of a dense or compressed checkpoint on a text file (issue 5's protocol).
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -8,8 +9,8 @@
 #include "commands.hpp"
 #include "nuq/error.hpp"
 #include "nuq/io/checkpoint.hpp"
-#include "nuq/model/byte_tokens.hpp"
 #include "nuq/model/perplexity.hpp"
+#include "nuq/tokenizer/tokenizer.hpp"
 
 namespace nuq::cli {
 
@@ -24,13 +25,16 @@ struct eval_args {
 int run_eval(eval_args const& a) {
     auto const start = std::chrono::steady_clock::now();
     io::checkpoint const ck(a.model);
-    // Only byte-level models (no tokenizer.json: token id = byte value) are tokenized so far.
-    if (std::filesystem::exists(ck.directory() / model::tokenizer_file))
-        throw error("eval.tokenizer", (ck.directory() / model::tokenizer_file).string(),
-                    "the model has a tokenizer", "a byte-level model without tokenizer.json",
-                    "nuq eval does not run tokenizers yet; evaluate with transformers meanwhile");
+    // the model's tokenizer (raw bytes when it has no tokenizer.json), no special tokens
+    auto const tok = tokenizer::load_tokenizer(ck.directory());
+    std::ifstream f(a.dataset, std::ios::binary);
+    if (!f)
+        throw error("eval.dataset", a.dataset, "cannot be opened", "a readable text file",
+                    "check the path");
+    std::string const text{std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+    auto const encoded = tok.encode(text, false);
+    std::vector<std::int64_t> const ids(encoded.begin(), encoded.end());
     model::weights const w(ck);
-    auto const ids = model::read_byte_tokens(a.dataset);
     auto o = a.options;
     o.progress = [](std::int64_t done, std::int64_t total) {
         std::cerr << "[" << done << "/" << total << "] "
@@ -65,7 +69,8 @@ void add_eval(CLI::App& app, runner& run) {
         "quantized), on a text file: the whole file tokenized once without special tokens, "
         "windows of --seq-len tokens every --stride tokens from token 0, the first "
         "--max-windows of them, exp(mean cross-entropy of positions 1..L-1 of every window). "
-        "Byte-level models only for now (no tokenizer.json: token id = byte value).");
+        "Tokens come from the model's tokenizer.json (SentencePiece-style or byte-level BPE), "
+        "or are raw bytes when it has none.");
     auto a = std::make_shared<eval_args>();
     sub->add_option("--model", a->model, "Hugging Face model directory (Llama family)")
         ->required();

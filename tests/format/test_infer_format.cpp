@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "support/test_helpers.hpp"
 #include "nuq/format/compression_format.hpp"
 #include "nuq/format/infer_format.hpp"
 #include "nuq/quant/presets.hpp"
@@ -17,11 +18,7 @@ using F = nuq::compression_format;
 
 namespace {
 
-json load_configs() {
-    std::ifstream f(std::string(NUQ_TEST_DATA) + "/formats/configs.json");
-    REQUIRE(f.good());
-    return json::parse(f);
-}
+using nuq::test::load_configs;
 
 nuq::quant_scheme scheme(json j) {
     j["targets"] = {"Linear"};

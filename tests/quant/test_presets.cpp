@@ -5,17 +5,14 @@
 #include <set>
 #include <string>
 
+#include "support/test_helpers.hpp"
 #include "nuq/quant/presets.hpp"
 
 using nlohmann::json;
 
 namespace {
 
-json load_configs() {
-    std::ifstream f(std::string(NUQ_TEST_DATA) + "/formats/configs.json");
-    REQUIRE(f.good());
-    return json::parse(f);
-}
+using nuq::test::load_configs;
 
 } // namespace
 

@@ -6,29 +6,15 @@
 #include <map>
 #include <string>
 
+#include "support/test_helpers.hpp"
 #include "nuq/quant/quant_args.hpp"
 
 using nlohmann::json;
 
 namespace {
 
-json load_configs() {
-    std::ifstream f(std::string(NUQ_TEST_DATA) + "/formats/configs.json");
-    REQUIRE(f.good());
-    return json::parse(f);
-}
-
-// Runs f, which must throw nuq::error; returns it.
-template <class F>
-nuq::error error_of(F&& f) {
-    try {
-        f();
-    } catch (nuq::error const& e) {
-        return e;
-    }
-    FAIL("no nuq::error thrown");
-    return nuq::error("", "", "");
-}
+using nuq::test::error_of;
+using nuq::test::load_configs;
 
 constexpr char const* prefix = "config_groups.group_1.weights";
 

@@ -5,28 +5,15 @@
 #include <map>
 #include <string>
 
+#include "support/test_helpers.hpp"
 #include "nuq/quant/quant_scheme.hpp"
 
 using nlohmann::json;
 
 namespace {
 
-json load_configs() {
-    std::ifstream f(std::string(NUQ_TEST_DATA) + "/formats/configs.json");
-    REQUIRE(f.good());
-    return json::parse(f);
-}
-
-template <class F>
-nuq::error error_of(F&& f) {
-    try {
-        f();
-    } catch (nuq::error const& e) {
-        return e;
-    }
-    FAIL("no nuq::error thrown");
-    return nuq::error("", "", "");
-}
+using nuq::test::error_of;
+using nuq::test::load_configs;
 
 } // namespace
 

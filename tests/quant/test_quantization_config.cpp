@@ -7,12 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "support/test_helpers.hpp"
 #include "nuq/quant/quantization_config.hpp"
 
 using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
+
+using nuq::test::error_of;
 
 json load(fs::path const& p) {
     std::ifstream f(p);
@@ -38,17 +41,6 @@ std::vector<std::pair<std::string, json>> checkpoint_configs() {
         out.emplace_back(e.path().filename().string(),
                          load(e.path() / "config.json").at("quantization_config"));
     return out;
-}
-
-template <class F>
-nuq::error error_of(F&& f) {
-    try {
-        f();
-    } catch (nuq::error const& e) {
-        return e;
-    }
-    FAIL("no nuq::error thrown");
-    return nuq::error("", "", "");
 }
 
 // §7.3 example (b): W8A8 attention + W4A16_ASYM MLP.

@@ -95,3 +95,44 @@ TEST_CASE("stories260K: tied embeddings, finite logits, greedy continuation", "[
         out.begin() + static_cast<std::ptrdiff_t>(prompt.size()), out.end());
     CHECK(generated == continuation);
 }
+
+TEST_CASE("a tap sees every Linear input; attention and MLP outputs rebuild the layer",
+          "[model]") {
+    nuq::io::checkpoint const ck(tiny_llama);
+    nuq::model::weights const w(ck);
+    auto const& c = w.cfg();
+    xt::xtensor<std::int64_t, 2> tokens = xt::empty<std::int64_t>({3ul, 40ul});
+    for (std::size_t i = 0; i < tokens.size(); ++i) tokens.data()[i] = (i * 37 + 11) % 256;
+    auto const layer = w.layer(1);
+    auto const rot = nuq::model::make_rotary(c, 40);
+    auto const start = nuq::model::embed(w.embed_tokens(), tokens);
+
+    auto plain = start;
+    nuq::model::run_layer(c, layer, rot, plain);
+    auto tapped = start;
+    std::vector<int> rows(4, 0);
+    std::vector<float> qkv_seen;
+    nuq::model::run_layer(c, layer, rot, tapped,
+                          [&](nuq::model::linear_input in, float const* x, std::int64_t batch,
+                              std::int64_t seq, std::int64_t cols) {
+                              rows[static_cast<int>(in)] += static_cast<int>(batch * seq);
+                              if (in == nuq::model::linear_input::qkv)
+                                  qkv_seen.insert(qkv_seen.end(), x, x + batch * seq * cols);
+                          });
+    CHECK(std::equal(tapped.begin(), tapped.end(), plain.begin()));
+    CHECK(rows == std::vector<int>(4, 120));
+    auto const normed = nuq::model::attention_input(c, layer, start);
+    REQUIRE(qkv_seen.size() == normed.size());
+    CHECK(std::equal(qkv_seen.begin(), qkv_seen.end(), normed.begin()));
+
+    // the layer = residual + attention, then + MLP of the post-attention norm
+    xt::xtensor<float, 3> mid = start + nuq::model::attention_output(c, layer, rot, normed);
+    xt::xtensor<float, 3> mlp_in = xt::empty<float>(mid.shape());
+    nuq::model::detail::rms_norm(mid.data(), mlp_in.data(), 120, c.hidden_size, c.hidden_size,
+                                 layer.post_attention_norm.data(), c.rms_norm_eps);
+    xt::xtensor<float, 3> const rebuilt = mid + nuq::model::mlp_output(c, layer, mlp_in);
+    double worst = 0;
+    for (std::size_t i = 0; i < plain.size(); ++i)
+        worst = std::max(worst, std::abs(double(rebuilt.data()[i]) - plain.data()[i]));
+    CHECK(worst < 1e-5);
+}

@@ -34,6 +34,19 @@ int openblas_get_num_threads(void);
 
 namespace nuq::model {
 
+/// The Linear inputs of a decoder layer, by the modules that share one input.
+enum class linear_input {
+    qkv,     ///< q_proj, k_proj, v_proj: input_layernorm's output
+    o,       ///< o_proj: the attention heads' output
+    gate_up, ///< gate_proj, up_proj: post_attention_layernorm's output
+    down,    ///< down_proj: silu(gate)·up
+};
+
+/// Sees the input rows [batch·seq, cols] of one Linear group, `batch` whole sequences of `seq`
+/// positions: how calibration observes activations without storing them.
+using input_tap = std::function<void(linear_input, float const* x, std::int64_t batch,
+                                     std::int64_t seq, std::int64_t cols)>;
+
 namespace detail {
 
 /// OpenBLAS single-threaded for the guard's lifetime: while the cores each run their own
@@ -174,24 +187,23 @@ inline void apply_rotary(float* x, std::int64_t rows, std::int64_t seq, std::int
     }
 }
 
-/// One decoder layer on `batch` sequences of `seq` positions, hidden [batch·seq, hidden].
-inline void decoder_layer_chunk(config const& c, layer_weights const& w, rotary const& rot,
-                                float* hidden, std::int64_t batch, std::int64_t seq) {
+/// Self-attention of `batch` sequences of `seq` positions on their normed hidden states:
+/// out = o_proj(attention(q, k, v)), or out += that when `accumulate` (the residual).
+inline void attention(config const& c, layer_weights const& w, rotary const& rot,
+                      float const* normed, std::int64_t batch, std::int64_t seq, float* out,
+                      bool accumulate, input_tap const& tap) {
     auto const rows = batch * seq;
     auto const H = c.hidden_size, hd = c.head_dim, nh = c.num_attention_heads,
-               nkv = c.num_key_value_heads, I = c.intermediate_size;
+               nkv = c.num_key_value_heads;
     auto const q_dim = nh * hd, kv_dim = nkv * hd;
     auto const buffer = [](std::int64_t n) {
         return std::vector<float>(static_cast<std::size_t>(n));
     };
-
-    // attention
-    auto normed = buffer(rows * H);
-    rms_norm(hidden, normed.data(), rows, H, H, w.input_norm.data(), c.rms_norm_eps);
+    if (tap) tap(linear_input::qkv, normed, batch, seq, H);
     auto q = buffer(rows * q_dim), k = buffer(rows * kv_dim), v = buffer(rows * kv_dim);
-    apply(w.q, normed.data(), rows, q.data());
-    apply(w.k, normed.data(), rows, k.data());
-    apply(w.v, normed.data(), rows, v.data());
+    apply(w.q, normed, rows, q.data());
+    apply(w.k, normed, rows, k.data());
+    apply(w.v, normed, rows, v.data());
     if (c.qk_norm) {
         rms_norm(q.data(), q.data(), rows * nh, hd, hd, w.q_norm.data(), c.rms_norm_eps);
         rms_norm(k.data(), k.data(), rows * nkv, hd, hd, w.k_norm.data(), c.rms_norm_eps);
@@ -221,16 +233,36 @@ inline void decoder_layer_chunk(config const& c, layer_weights const& w, rotary 
             gemm(false, seq, hd, seq, scores.data(), seq, v.data() + kv_off, kv_dim,
                  attn.data() + b * seq * q_dim + h * hd, q_dim);
         }
-    apply(w.o, attn.data(), rows, hidden, true);
+    if (tap) tap(linear_input::o, attn.data(), batch, seq, q_dim);
+    apply(w.o, attn.data(), rows, out, accumulate);
+}
 
-    // MLP: down(silu(gate(x)) · up(x))
-    rms_norm(hidden, normed.data(), rows, H, H, w.post_attention_norm.data(), c.rms_norm_eps);
-    auto gate = buffer(rows * I), up = buffer(rows * I);
-    apply(w.gate, normed.data(), rows, gate.data());
-    apply(w.up, normed.data(), rows, up.data());
+/// SiLU-gated MLP on normed hidden states: out = down(silu(gate(x)) · up(x)), or out += that.
+inline void mlp(config const& c, layer_weights const& w, float const* normed, std::int64_t batch,
+                std::int64_t seq, float* out, bool accumulate, input_tap const& tap) {
+    auto const rows = batch * seq;
+    auto const I = c.intermediate_size;
+    if (tap) tap(linear_input::gate_up, normed, batch, seq, c.hidden_size);
+    std::vector<float> gate(static_cast<std::size_t>(rows * I)), up(gate.size());
+    apply(w.gate, normed, rows, gate.data());
+    apply(w.up, normed, rows, up.data());
     for (std::int64_t j = 0; j < rows * I; ++j)
         gate[j] = gate[j] / (1.0f + std::exp(-gate[j])) * up[j];
-    apply(w.down, gate.data(), rows, hidden, true);
+    if (tap) tap(linear_input::down, gate.data(), batch, seq, I);
+    apply(w.down, gate.data(), rows, out, accumulate);
+}
+
+/// One decoder layer on `batch` sequences of `seq` positions, hidden [batch·seq, hidden].
+inline void decoder_layer_chunk(config const& c, layer_weights const& w, rotary const& rot,
+                                float* hidden, std::int64_t batch, std::int64_t seq,
+                                input_tap const& tap) {
+    auto const rows = batch * seq;
+    auto const H = c.hidden_size;
+    std::vector<float> normed(static_cast<std::size_t>(rows * H));
+    rms_norm(hidden, normed.data(), rows, H, H, w.input_norm.data(), c.rms_norm_eps);
+    attention(c, w, rot, normed.data(), batch, seq, hidden, true, tap);
+    rms_norm(hidden, normed.data(), rows, H, H, w.post_attention_norm.data(), c.rms_norm_eps);
+    mlp(c, w, normed.data(), batch, seq, hidden, true, tap);
 }
 
 /// Sequences per chunk so that a chunk holds about `tokens` positions (bounds the buffers).
@@ -240,22 +272,92 @@ inline std::int64_t chunk_sequences(std::int64_t seq, std::int64_t tokens = 4096
 
 } // namespace detail
 
-/// Runs decoder layer `w` in place on cached hidden states [batch, seq, hidden]: the step of a
-/// sequential (layer-by-layer) pipeline. `rot` must cover at least `seq` positions.
-inline void run_layer(config const& c, layer_weights const& w, rotary const& rot,
-                      xt::xtensor<float, 3>& hidden) {
-    auto const batch = static_cast<std::int64_t>(hidden.shape(0));
-    auto const seq = static_cast<std::int64_t>(hidden.shape(1));
-    if (static_cast<std::int64_t>(hidden.shape(2)) != c.hidden_size ||
-        static_cast<std::int64_t>(rot.cos.shape(0)) < seq)
-        throw error("model.forward", "run_layer",
-                    "hidden states of width " + std::to_string(hidden.shape(2)) + " over " +
+namespace detail {
+inline void check_hidden(config const& c, rotary const& rot, std::int64_t width, std::int64_t seq,
+                         char const* where) {
+    if (width != c.hidden_size || static_cast<std::int64_t>(rot.cos.shape(0)) < seq)
+        throw error("model.forward", where,
+                    "hidden states of width " + std::to_string(width) + " over " +
                         std::to_string(seq) + " positions",
                     "width " + std::to_string(c.hidden_size) + ", rotary tables that long",
                     "pass the config and rotary tables of the same model");
-    detail::over_parts(batch, detail::chunk_sequences(seq), [&](std::int64_t b, std::int64_t n) {
-        detail::decoder_layer_chunk(c, w, rot, hidden.data() + b * seq * c.hidden_size, n, seq);
+}
+
+/// fn(first, count) over the sequences: in fixed chunks, in order, when `ordered` (so a tap
+/// sees every input in the same order whatever the thread count; BLAS brings the threads),
+/// else spread over the cores.
+template <class Fn>
+void over_sequences(std::int64_t batch, std::int64_t seq, bool ordered, Fn&& fn) {
+    auto const part = chunk_sequences(seq);
+    if (!ordered) return over_parts(batch, part, fn);
+    for (std::int64_t b = 0; b < batch; b += part) fn(b, std::min(part, batch - b));
+}
+} // namespace detail
+
+/// Runs decoder layer `w` in place on cached hidden states [batch, seq, hidden]: the step of a
+/// sequential (layer-by-layer) pipeline. `rot` must cover at least `seq` positions. A `tap`
+/// sees each Linear group's inputs, sequences in order.
+inline void run_layer(config const& c, layer_weights const& w, rotary const& rot,
+                      xt::xtensor<float, 3>& hidden, input_tap const& tap = {}) {
+    auto const batch = static_cast<std::int64_t>(hidden.shape(0));
+    auto const seq = static_cast<std::int64_t>(hidden.shape(1));
+    detail::check_hidden(c, rot, static_cast<std::int64_t>(hidden.shape(2)), seq, "run_layer");
+    detail::over_sequences(batch, seq, bool(tap), [&](std::int64_t b, std::int64_t n) {
+        detail::decoder_layer_chunk(c, w, rot, hidden.data() + b * seq * c.hidden_size, n, seq,
+                                    tap);
     });
+}
+
+/// input_layernorm's output for hidden states [batch, seq, hidden]: what q/k/v (and AWQ's
+/// attention parent) see.
+inline xt::xtensor<float, 3> attention_input(config const& c, layer_weights const& w,
+                                             xt::xtensor<float, 3> const& hidden) {
+    xt::xtensor<float, 3> out = xt::empty<float>(hidden.shape());
+    auto const rows = static_cast<std::int64_t>(hidden.size()) / c.hidden_size;
+    detail::rms_norm(hidden.data(), out.data(), rows, c.hidden_size, c.hidden_size,
+                     w.input_norm.data(), c.rms_norm_eps);
+    return out;
+}
+
+/// The self-attention block's output (o_proj's, before the residual) for its normed inputs
+/// [batch, seq, hidden].
+inline xt::xtensor<float, 3> attention_output(config const& c, layer_weights const& w,
+                                              rotary const& rot,
+                                              xt::xtensor<float, 3> const& normed) {
+    auto const batch = static_cast<std::int64_t>(normed.shape(0));
+    auto const seq = static_cast<std::int64_t>(normed.shape(1));
+    detail::check_hidden(c, rot, static_cast<std::int64_t>(normed.shape(2)), seq,
+                         "attention_output");
+    xt::xtensor<float, 3> out = xt::empty<float>(normed.shape());
+    detail::over_sequences(batch, seq, false, [&](std::int64_t b, std::int64_t n) {
+        auto const off = b * seq * c.hidden_size;
+        detail::attention(c, w, rot, normed.data() + off, n, seq, out.data() + off, false, {});
+    });
+    return out;
+}
+
+/// The MLP block's output (down_proj's, before the residual) for its normed inputs
+/// [batch, seq, hidden].
+inline xt::xtensor<float, 3> mlp_output(config const& c, layer_weights const& w,
+                                        xt::xtensor<float, 3> const& normed) {
+    auto const batch = static_cast<std::int64_t>(normed.shape(0));
+    auto const seq = static_cast<std::int64_t>(normed.shape(1));
+    xt::xtensor<float, 3> out = xt::empty<float>(normed.shape());
+    detail::over_sequences(batch, seq, false, [&](std::int64_t b, std::int64_t n) {
+        auto const off = b * seq * c.hidden_size;
+        detail::mlp(c, w, normed.data() + off, n, seq, out.data() + off, false, {});
+    });
+    return out;
+}
+
+/// One Linear's output x·Wᵀ + b for inputs [rows, in] (AWQ's parent when it is the Linear).
+inline std::vector<float> linear_output(linear const& l, float const* x, std::int64_t rows) {
+    std::vector<float> y(static_cast<std::size_t>(rows) * l.weight.shape(0));
+    detail::over_parts(rows, 4096, [&](std::int64_t r, std::int64_t n) {
+        detail::apply(l, x + r * static_cast<std::int64_t>(l.weight.shape(1)), n,
+                      y.data() + r * static_cast<std::int64_t>(l.weight.shape(0)));
+    });
+    return y;
 }
 
 /// Embedding rows of `tokens` [batch, seq] → hidden states [batch, seq, hidden].

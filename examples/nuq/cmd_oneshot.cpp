@@ -1,6 +1,7 @@
 // nuq oneshot: quantize a Hugging Face model with an llm-compressor recipe.
 #include <iomanip>
 #include <iostream>
+#include <optional>
 
 #include "commands.hpp"
 #include "nuq/io/checkpoint_writer.hpp"
@@ -10,7 +11,9 @@ namespace nuq::cli {
 
 namespace {
 struct oneshot_args {
-    std::string model, recipe, output, pipeline = "datafree", max_shard_size = "5GB";
+    std::string model, recipe, output, pipeline, dataset, max_shard_size = "5GB";
+    std::size_t num_samples = 512, max_seq_length = 0;
+    std::optional<std::uint64_t> seed;
     std::string compat = "ct-latest";
     int threads = 0;
     bool overwrite = false, quiet = false, allow_unloadable = false;
@@ -29,6 +32,10 @@ int run_oneshot(oneshot_args const& a) {
         throw error("cli.output", "--output", "no output directory given", "a directory",
                     "pass --output DIR");
     o.pipeline = a.pipeline;
+    o.dataset = a.dataset;
+    o.data.num_calibration_samples = a.num_samples;
+    o.data.max_seq_length = a.max_seq_length;
+    o.data.seed = a.seed;
     o.max_shard_size = io::parse_size(a.max_shard_size);
     o.threads = a.threads;
     o.overwrite = a.overwrite;
@@ -56,15 +63,30 @@ int run_oneshot(oneshot_args const& a) {
 void add_oneshot(CLI::App& app, runner& run) {
     auto* sub = app.add_subcommand(
         "oneshot",
-        "Quantize a Hugging Face model with an llm-compressor recipe (round-to-nearest, "
-        "data-free) and write a compressed-tensors checkpoint. Without --model it quantizes the "
-        "embedded tiny-llama-sotu with the int4/int8 recipe into ./tiny-llama-sotu-W4A16-W8A16.");
+        "Quantize a Hugging Face model with an llm-compressor recipe (RTN, GPTQ, AWQ, "
+        "SmoothQuant, static activation scales) and write a compressed-tensors checkpoint. "
+        "Without --model it quantizes the embedded tiny-llama-sotu with the int4/int8 recipe "
+        "into ./tiny-llama-sotu-W4A16-W8A16.");
     auto a = std::make_shared<oneshot_args>();
     sub->add_option("--model", a->model, "Hugging Face model directory (safetensors, sharded or not)");
     sub->add_option("--recipe", a->recipe, "llm-compressor recipe, YAML or JSON");
     sub->add_option("--output", a->output, "output directory (must not exist unless --overwrite)");
-    sub->add_option("--pipeline", a->pipeline, "calibration pipeline: datafree")
-        ->check(CLI::IsMember({"datafree"}));
+    sub->add_option("--pipeline", a->pipeline,
+                    "independent (one calibrated run per modifier that needs data; the default "
+                    "when one does), sequential (one run for all), basic (whole model, no error "
+                    "propagation) or datafree (the default when none does)")
+        ->check(CLI::IsMember({"independent", "sequential", "basic", "datafree"}));
+    sub->add_option("--dataset", a->dataset,
+                    "calibration data: a text file (tokenized whole, cut into --max-seq-length "
+                    "samples) or JSONL with {\"text\": ...} or {\"input_ids\": [...]} per line");
+    sub->add_option("--num-calibration-samples", a->num_samples,
+                    "calibration samples to use")->capture_default_str()->check(CLI::PositiveNumber);
+    sub->add_option("--max-seq-length", a->max_seq_length,
+                    "tokens per calibration sample (default: max_position_embeddings, at most 2048)")
+        ->check(CLI::PositiveNumber);
+    sub->add_option("--seed", a->seed,
+                    "shuffle the samples with this seed before taking the first N (default: "
+                    "file order)");
     sub->add_option("--max-shard-size", a->max_shard_size,
                     "largest shard file, e.g. 5GB, 500MB, 2GiB")->capture_default_str();
     sub->add_option("--threads", a->threads, "threads to use (0: all)")

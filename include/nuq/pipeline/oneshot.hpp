@@ -1,9 +1,12 @@
 #pragma once
 // oneshot: a Hugging Face checkpoint + a recipe → a compressed-tensors checkpoint, as
-// llm-compressor's oneshot with the data-free pipeline does it: round-to-nearest with
-// memoryless min-max weight observers, one NVFP4 global scale per fused sibling set, and
-// compression with each layer's format. Tensors stream one at a time from the mmap'ed input
-// to the output, which is written to a temporary directory and renamed when complete.
+// llm-compressor's oneshot does it: the recipe's calibrated modifiers (GPTQ, AWQ,
+// SmoothQuant, static activation observers) run on the calibration samples through the
+// chosen pipeline (calibrate.hpp); then every quantized Linear gets round-to-nearest qparams
+// from memoryless min-max observers on its final weight (or GPTQ's), one NVFP4 global scale per
+// fused sibling set, and compression with its format. Tensors stream one at a time from the
+// mmap'ed input (or the calibrated values) to the output, which is written to a temporary
+// directory and renamed when complete.
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -17,7 +20,9 @@
 #include "nuq/format/packer.hpp"
 #include "nuq/io/checkpoint.hpp"
 #include "nuq/io/checkpoint_writer.hpp"
+#include "nuq/pipeline/calibrate.hpp"
 #include "nuq/pipeline/fused_siblings.hpp"
+#include "nuq/tokenizer/tokenizer.hpp"
 #include "nuq/quant/args_summary.hpp"
 #include "nuq/quant/make_quantizer.hpp"
 #include "nuq/quant/quantization_config.hpp"
@@ -32,7 +37,12 @@ struct oneshot_options {
     std::filesystem::path model;   ///< Hugging Face model directory
     std::filesystem::path recipe;  ///< llm-compressor recipe (YAML or JSON)
     std::filesystem::path output;  ///< directory to create
-    std::string pipeline = "datafree";
+    /// "datafree", "independent", "sequential", "basic"; empty: as llm-compressor chooses
+    /// (independent when a modifier needs data, else data-free).
+    std::string pipeline;
+    std::filesystem::path dataset;  ///< calibration text or JSONL (calib/dataset.hpp)
+    /// max_seq_length 0: the model's max_position_embeddings, at most 2048.
+    calib::dataset_options data{512, 0, std::nullopt, calib::dataset_format::automatic};
     std::uint64_t max_shard_size = 5'000'000'000;
     int threads = 0;               ///< 0: every hardware thread
     bool overwrite = false;        ///< replace an existing output (only once complete)
@@ -48,6 +58,9 @@ struct oneshot_result {
     double seconds = 0;
     recipe::plan plan;
     std::vector<recipe::finding> findings;        ///< what recipe::check said (warnings)
+    std::string pipeline;                         ///< the pipeline that ran
+    std::int64_t calibration_samples = 0, calibration_tokens = 0;
+    calibration_state calibration;                ///< what the calibrated modifiers left
 };
 
 namespace detail {
@@ -62,15 +75,25 @@ struct quant_job {
     std::vector<format::tensor_spec> specs;
 };
 
-inline float weight_absmax(io::tensor_view const& t, std::string const& where, int threads) {
-    return visit_weight(tensor_ref(t.type, t.shape, t.bytes), where,
-                        [&](auto w) { return absmax(w, threads); });
+inline float weight_absmax(tensor_ref const& t, std::string const& where, int threads) {
+    return visit_weight(t, where, [&](auto w) { return absmax(w, threads); });
+}
+
+/// A weight as the output gets it: the calibrated values if calibration changed it (`owned`
+/// keeps them), else the checkpoint's bytes.
+inline tensor_ref weight_source(io::checkpoint const& ck, calibration_state const& state,
+                                std::string const& name, tensor& owned) {
+    auto const t = ck.tensor(name);
+    auto const it = state.tensors.find(name);
+    if (it == state.tensors.end()) return tensor_ref(t.type, t.shape, t.bytes);
+    owned = format::encode_floats(name, t.type, t.shape, it->second);
+    return tensor_ref(owned);
 }
 
 /// NVFP4 global scale per fused set whose members are all tensor_group (llm-compressor's
 /// fuse_weight_observers): over the absmax of the whole set, in the weights' dtype.
 inline void fuse_global_scales(std::map<std::string, quant_job>& jobs, io::checkpoint const& ck,
-                               int threads) {
+                               calibration_state const& state, int threads) {
     std::vector<std::string> tensor_group;
     for (auto const& [m, j] : jobs)
         if (j.args.strategy == quant_strategy::tensor_group) tensor_group.push_back(m);
@@ -78,7 +101,8 @@ inline void fuse_global_scales(std::map<std::string, quant_job>& jobs, io::check
         float a = 0;
         dtype type = dtype::invalid;
         for (auto const& m : set) {
-            auto const t = ck.tensor(m + ".weight");
+            tensor owned;
+            auto const t = weight_source(ck, state, m + ".weight", owned);
             a = nan_max(a, weight_absmax(t, m + ".weight", threads));
             type = t.type;
             ck.release(m + ".weight");
@@ -99,15 +123,44 @@ inline std::string shape_string(std::vector<std::int64_t> const& s) {
     return r + "]";
 }
 
+/// The calibration tensors of one module (static input_scale / input_zero_point, NVFP4
+/// input_global_scale), as the reference stores them.
+inline std::vector<tensor> input_tensors(std::string const& module, calib::input_qparams const& q,
+                                         quant_args const& a, dtype weight_type) {
+    std::vector<tensor> out;
+    if (q.scale) out.push_back(format::encode_floats(module + ".input_scale", weight_type, {1}, {*q.scale}));
+    if (q.zero_point) {
+        auto const zp = a.zp_dtype.value_or(dtype::int8);
+        tensor t(module + ".input_zero_point", zp, {1});
+        if (zp == dtype::int32)
+            t.as<std::int32_t>()[0] = static_cast<std::int32_t>(*q.zero_point);
+        else
+            t.as<std::int8_t>()[0] = static_cast<std::int8_t>(*q.zero_point);
+        out.push_back(std::move(t));
+    }
+    if (q.global_scale)
+        out.push_back(format::encode_floats(module + ".input_global_scale", dtype::float32, {1},
+                                            {*q.global_scale}));
+    return out;
+}
+
+/// The calibration samples of `o`, tokenized with the model's tokenizer.
+inline std::vector<calib::sample> calibration_samples(oneshot_options const& o,
+                                                      io::checkpoint const& ck) {
+    auto opt = o.data;
+    if (opt.max_seq_length == 0) {
+        auto const limit = ck.config().value("max_position_embeddings", 2048);
+        opt.max_seq_length = static_cast<std::size_t>(std::min(2048, limit));
+    }
+    auto const tok = tokenizer::load_tokenizer(o.model);
+    return calib::load_calibration_samples(o.dataset, tok, opt);
+}
+
 } // namespace detail
 
 /// Runs the whole job. Throws nuq::error, leaving nothing behind, on any failure.
 inline oneshot_result oneshot(oneshot_options const& o) {
     auto const start = std::chrono::steady_clock::now();
-    if (o.pipeline != "datafree")
-        throw error("oneshot.pipeline", "--pipeline " + o.pipeline,
-                    "pipeline \"" + o.pipeline + "\" is not available", "datafree",
-                    "use --pipeline datafree (calibrated pipelines come with GPTQ/AWQ support)");
     io::checkpoint const ck(o.model);
     recipe::recipe const r = recipe::load_recipe(o.recipe);
 
@@ -116,12 +169,26 @@ inline oneshot_result oneshot(oneshot_options const& o) {
     oneshot_result res;
     res.plan = recipe::resolve(r, entries, ck.config());
     auto const& plan = res.plan;
-    if (auto why = recipe::needs_calibration(plan))
-        throw error("oneshot.needs_calibration", o.recipe.string(), *why,
-                    "a recipe the data-free pipeline can run: weight quantization with "
-                    "QuantizationModifier, activations dynamic or not quantized",
-                    "remove the modifiers or static activation schemes that need calibration "
-                    "data; GPTQ, AWQ, SmoothQuant and static scales are not supported yet");
+    auto const needs = recipe::needs_calibration(plan);
+    res.pipeline = o.pipeline.empty() ? (needs ? "independent" : "datafree") : o.pipeline;
+    if (res.pipeline != "datafree" && res.pipeline != "independent" &&
+        res.pipeline != "sequential" && res.pipeline != "basic")
+        throw error("oneshot.pipeline", "--pipeline " + res.pipeline,
+                    "pipeline \"" + res.pipeline + "\"",
+                    "independent, sequential, basic or datafree", "choose one of these");
+    if (needs && (res.pipeline == "datafree" || o.dataset.empty()))
+        throw error("oneshot.needs_calibration", o.recipe.string(), *needs,
+                    res.pipeline == "datafree"
+                        ? "a recipe the data-free pipeline can run: weight quantization with "
+                          "QuantizationModifier, activations dynamic or not quantized"
+                        : "calibration data",
+                    "give calibration data (--dataset FILE: text, cut into --max-seq-length "
+                    "token samples, or JSONL with {\"text\": ...} or {\"input_ids\": [...]} "
+                    "per line) and a calibrated pipeline (independent, sequential or basic)");
+    if (res.pipeline != "datafree" && o.dataset.empty())
+        throw error("oneshot.dataset", "--dataset",
+                    "pipeline \"" + res.pipeline + "\" without calibration data",
+                    "a calibration text or JSONL file", "pass --dataset FILE");
 
     // refuse, before any work, what vLLM could not load
     res.findings = recipe::check(plan, ck.config(), entries, o.check);
@@ -158,20 +225,49 @@ inline oneshot_result oneshot(oneshot_options const& o) {
         }, j.quantizer);
         jobs.emplace(m.name, std::move(j));
     }
-    detail::fuse_global_scales(jobs, ck, o.threads);
+
+    // the calibrated modifiers
+    if (res.pipeline != "datafree") {
+        auto const samples = detail::calibration_samples(o, ck);
+        auto const batches = make_batches(samples);
+        res.calibration_samples = batches.samples;
+        res.calibration_tokens = batches.tokens;
+        if (o.log)
+            *o.log << "calibrating: " << batches.samples << " samples, " << batches.tokens
+                   << " tokens from " << o.dataset.string() << ", pipeline " << res.pipeline
+                   << "\n";
+        model::weights const w(ck);
+        std::vector<std::string> module_names;
+        for (auto const& name : ck.names())
+            if (name.ends_with(".weight")) module_names.push_back(name.substr(0, name.size() - 7));
+        res.calibration = calibrate(plan, w, batches, res.pipeline, module_names, o.log);
+        if (o.log)
+            for (auto const& warning : res.calibration.warnings) *o.log << "warning: " << warning << "\n";
+    }
+    auto const& state = res.calibration;
+    detail::fuse_global_scales(jobs, ck, state, o.threads);
 
     // declare the output: compressed tensors in place of each quantized weight
     io::checkpoint_writer out(o.output, {o.max_shard_size, o.overwrite});
     std::vector<std::string> order = ck.names();
+    auto const job_of = [&](std::string const& name) {
+        return name.ends_with(".weight") ? jobs.find(name.substr(0, name.size() - 7)) : jobs.end();
+    };
+    auto const inputs_of = [&](detail::quant_job const& j, dtype type) {
+        auto const it = state.inputs.find(j.module);
+        auto const& in = plan.find(j.module)->scheme->input_activations;
+        return it == state.inputs.end() || !in ? std::vector<tensor>{}
+                                               : detail::input_tensors(j.module, it->second, *in, type);
+    };
     for (auto const& name : order) {
         auto const t = ck.tensor(name);
-        auto const it = name.ends_with(".weight") ? jobs.find(name.substr(0, name.size() - 7))
-                                                  : jobs.end();
+        auto const it = job_of(name);
         if (it == jobs.end()) {
             out.add(name, t.type, t.shape);
             continue;
         }
         for (auto const& s : it->second.specs) out.add(it->first + "." + s.name, s.type, s.shape);
+        for (auto const& x : inputs_of(it->second, t.type)) out.add(x.name, x.type, x.shape);
     }
     nlohmann::json config = ck.config();
     config["quantization_config"] = dump(plan.config, recipe::dump_options_for(o.check.compat));
@@ -184,12 +280,13 @@ inline oneshot_result oneshot(oneshot_options const& o) {
     for (auto const& name : order) {
         auto const t = ck.tensor(name);
         res.bytes_in += t.bytes.size();
-        auto const it = name.ends_with(".weight") ? jobs.find(name.substr(0, name.size() - 7))
-                                                  : jobs.end();
+        auto const it = job_of(name);
+        tensor owned;
+        auto const source = detail::weight_source(ck, state, name, owned);
         if (it == jobs.end()) {
-            out.write(name, t.bytes);
+            out.write(name, source.bytes);
             ck.release(name);
-            res.bytes_out += t.bytes.size();
+            res.bytes_out += source.bytes.size();
             ++res.kept;
             continue;
         }
@@ -200,7 +297,7 @@ inline oneshot_result oneshot(oneshot_options const& o) {
         qo.where = name;
         qo.threads = o.threads;
         auto const packed = std::visit([&](auto const& q) {
-            return visit_weight(tensor_ref(t.type, t.shape, t.bytes), name, [&](auto w) {
+            return visit_weight(source, name, [&](auto w) {
                 return format::quantize_and_pack(j.format, q, w, j.args, qo);
             });
         }, j.quantizer);
@@ -208,6 +305,10 @@ inline oneshot_result oneshot(oneshot_options const& o) {
         for (auto const& p : packed) {
             out.write(j.module + "." + p.name, p.data);
             res.bytes_out += p.data.size();
+        }
+        for (auto const& x : inputs_of(j, t.type)) {
+            out.write(x.name, x.data);
+            res.bytes_out += x.data.size();
         }
         std::string const what = summary(j.args) + " -> " + std::string(to_string(j.format));
         ++res.layers_per_scheme[what];

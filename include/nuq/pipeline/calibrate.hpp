@@ -1,0 +1,74 @@
+#pragma once
+// calibrate: the calibrated part of oneshot. Chooses the pipeline as llm-compressor does
+// (ALGORITHMS.md §8.2–§8.3) and runs every modifier's layer steps on the calibration samples:
+//   independent (the default)  one sequential run per modifier that needs data, in recipe
+//                              order, each on the model the earlier ones left;
+//   sequential                 one run, every modifier's hooks together;
+//   basic                      one run on the unmodified model, one epoch end at the end.
+// Data-free modifiers (weight-only RTN) need no run: their qparams come from the final
+// weights when the checkpoint is written.
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "nuq/error.hpp"
+#include "nuq/pipeline/calibrated_run.hpp"
+#include "nuq/pipeline/layer_step.hpp"
+#include "nuq/pipeline/modifier_steps.hpp"
+#include "nuq/recipe/calibration.hpp"
+
+namespace nuq::pipeline {
+
+/// Whether modifier `mi` of the plan's recipe needs calibration data (§3.6, §8.2).
+inline bool modifier_needs_data(recipe::plan const& plan, std::size_t mi) {
+    auto const& m = plan.source.modifiers[mi];
+    if (auto const* q = std::get_if<recipe::quantization_modifier>(&m))
+        return recipe::detail::quantization_needs_data(q->quant, q->info.path).has_value();
+    return true;
+}
+
+/// Runs the calibrated pipeline `pipeline` ("independent", "sequential" or "basic").
+inline calibration_state calibrate(recipe::plan const& plan, model::weights const& w,
+                                   calibration_batches const& data, std::string const& pipeline,
+                                   std::vector<std::string> const& module_names,
+                                   std::ostream* log) {
+    calibration_state state;
+    auto const type = weight_dtype_of(w.cfg());
+    auto const n = plan.source.modifiers.size();
+    std::vector<std::vector<std::unique_ptr<layer_step>>> steps(n);
+    for (std::size_t mi = 0; mi < n; ++mi)
+        steps[mi] = make_steps(plan, mi, w.cfg(), module_names, type);
+    auto const pointers = [&](std::size_t first, std::size_t last) {
+        std::vector<layer_step*> out;
+        for (std::size_t mi = first; mi < last; ++mi)
+            for (auto& s : steps[mi]) out.push_back(s.get());
+        return out;
+    };
+    if (pipeline == "independent") {
+        for (std::size_t mi = 0; mi < n; ++mi) {
+            if (!modifier_needs_data(plan, mi) || steps[mi].empty()) continue;
+            auto const& path = recipe::info(plan.source.modifiers[mi]).path;
+            calibrated_run(w, data, pointers(mi, mi + 1), run_kind::sequential, state, log, path);
+        }
+    } else if (pipeline == "sequential" || pipeline == "basic") {
+        if (pipeline == "basic")
+            for (auto const& m : plan.source.modifiers)
+                if (!recipe::quantization(m))
+                    throw error("oneshot.pipeline", "--pipeline basic",
+                                recipe::info(m).path + " is a " + std::string(recipe::type_name(m)),
+                                "QuantizationModifier or GPTQModifier in a basic run",
+                                "use --pipeline sequential or independent for AWQ and "
+                                "SmoothQuant, which smooth one layer at a time");
+        calibrated_run(w, data, pointers(0, n),
+                       pipeline == "basic" ? run_kind::basic : run_kind::sequential, state, log,
+                       pipeline);
+    } else {
+        throw error("oneshot.pipeline", "--pipeline " + pipeline,
+                    "pipeline \"" + pipeline + "\"",
+                    "independent, sequential, basic or datafree", "choose one of these");
+    }
+    return state;
+}
+
+} // namespace nuq::pipeline

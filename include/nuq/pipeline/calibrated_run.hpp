@@ -1,0 +1,118 @@
+#pragma once
+// calibrated_run: one calibrated pass over the model for a set of layer steps, as
+// llm-compressor's pipelines drive their modifiers (ALGORITHMS.md §8.4–§8.6):
+//   sequential  per decoder layer: a calibration pass on the cached inputs with every step's
+//               hooks, the steps' epoch end in recipe order, then (when a step changed weights)
+//               a propagation pass, so the next layer sees what the modifiers left;
+//   basic       every layer's calibration pass on the unmodified model, then one epoch end
+//               for all layers (no propagation of changes).
+// Only the current layer's weights are held (basic: every layer's, as the reference), plus
+// the cached hidden states of the calibration samples.
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "nuq/calib/dataset.hpp"
+#include "nuq/model/decoder.hpp"
+#include "nuq/pipeline/calibration_state.hpp"
+#include "nuq/pipeline/layer_step.hpp"
+
+namespace nuq::pipeline {
+
+/// Calibration samples as token batches of equal length (consecutive samples of one length).
+struct calibration_batches {
+    std::vector<xt::xtensor<std::int64_t, 2>> batches;
+    std::int64_t samples = 0, tokens = 0, longest = 0;
+};
+
+inline calibration_batches make_batches(std::vector<calib::sample> const& samples) {
+    calibration_batches out;
+    std::size_t i = 0;
+    while (i < samples.size()) {
+        std::size_t j = i;
+        while (j < samples.size() && samples[j].size() == samples[i].size()) ++j;
+        auto const len = samples[i].size();
+        xt::xtensor<std::int64_t, 2> b = xt::empty<std::int64_t>({j - i, len});
+        for (std::size_t k = i; k < j; ++k)
+            std::copy(samples[k].begin(), samples[k].end(), b.begin() + (k - i) * len);
+        out.batches.push_back(std::move(b));
+        out.samples += static_cast<std::int64_t>(j - i);
+        out.tokens += static_cast<std::int64_t>((j - i) * len);
+        out.longest = std::max(out.longest, static_cast<std::int64_t>(len));
+        i = j;
+    }
+    return out;
+}
+
+/// The float dtype of the checkpoint's weights (config.json's dtype / torch_dtype).
+inline dtype weight_dtype_of(model::config const& c) {
+    if (c.dtype == "bfloat16") return dtype::bfloat16;
+    if (c.dtype == "float16") return dtype::float16;
+    return dtype::float32;
+}
+
+enum class run_kind { sequential, basic };
+
+/// Runs `steps` over every decoder layer on `data`; their results go into `state`.
+inline void calibrated_run(model::weights const& w, calibration_batches const& data,
+                           std::vector<layer_step*> const& steps, run_kind kind,
+                           calibration_state& state, std::ostream* log, std::string const& what) {
+    auto const& c = w.cfg();
+    auto const rot = model::make_rotary(c, data.longest);
+    auto const type = weight_dtype_of(c);
+    std::vector<xt::xtensor<float, 3>> hidden;
+    {
+        auto const table = w.embed_tokens();
+        for (auto const& b : data.batches) hidden.push_back(model::embed(table, b));
+    }
+    bool const changes = std::any_of(steps.begin(), steps.end(),
+                                     [](layer_step const* s) { return s->changes_weights(); });
+    bool const sequential = kind == run_kind::sequential;
+    model::input_tap const tap = [&](model::linear_input in, float const* x, std::int64_t batch,
+                                     std::int64_t seq, std::int64_t cols) {
+        for (auto* s : steps) s->observe(in, x, batch, seq, cols);
+    };
+    auto const epoch_end = [&](layer_context const& ctx, model::layer_weights& layer) {
+        auto const before = layer;
+        for (auto* s : steps) s->end_layer(ctx, layer, state);
+        record_changes(ctx.index, before, layer, state);
+    };
+    std::vector<model::layer_weights> held; // basic: every layer until the common epoch end
+    auto const start = std::chrono::steady_clock::now();
+    for (std::int64_t i = 0; i < c.num_hidden_layers; ++i) {
+        auto layer = load_layer(w, i, state);
+        layer_context const ctx{c, i, "model.layers." + std::to_string(i) + ".", rot, type};
+        for (auto* s : steps) s->begin_layer(ctx);
+        bool const recompute = sequential && changes;
+        for (auto& h : hidden) {
+            if (!recompute) {
+                model::run_layer(c, layer, rot, h, tap);
+                continue;
+            }
+            auto scratch = h; // the calibration pass; its outputs are not propagated
+            model::run_layer(c, layer, rot, scratch, tap);
+        }
+        if (sequential) {
+            epoch_end(ctx, layer);
+            if (recompute && i + 1 < c.num_hidden_layers)
+                for (auto& h : hidden) model::run_layer(c, layer, rot, h); // propagation
+        } else {
+            held.push_back(std::move(layer));
+        }
+        if (log) {
+            double const s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            *log << "[" << what << "] layer " << i + 1 << "/" << c.num_hidden_layers << " calibrated ("
+                 << data.samples << " samples, " << static_cast<int>(s * 10) / 10.0 << " s)\n";
+        }
+    }
+    for (std::size_t i = 0; i < held.size(); ++i) {
+        layer_context const ctx{c, static_cast<std::int64_t>(i),
+                                "model.layers." + std::to_string(i) + ".", rot, type};
+        epoch_end(ctx, held[i]);
+    }
+}
+
+} // namespace nuq::pipeline

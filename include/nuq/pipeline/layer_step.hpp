@@ -1,0 +1,127 @@
+#pragma once
+// layer_step: one modifier's part in a calibrated run, driven one decoder layer at a time
+// (llm-compressor's lifecycle, ALGORITHMS.md §3.2: hooks observe during the layer's
+// calibration pass, then the modifier acts at the layer's epoch end). Also the step every
+// quantizing modifier has: observing the static / "local" inputs of the Linears it quantizes.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "nuq/calib/activation_observer.hpp"
+#include "nuq/calib/input_qparams.hpp"
+#include "nuq/model/decoder.hpp"
+#include "nuq/pipeline/calibration_state.hpp"
+#include "nuq/recipe/resolve.hpp"
+
+namespace nuq::pipeline {
+
+/// The layer a step works on.
+struct layer_context {
+    model::config const& cfg;
+    std::int64_t index;     ///< decoder layer number
+    std::string prefix;     ///< "model.layers.3."
+    model::rotary const& rot;
+    dtype weight_dtype;     ///< the checkpoint's float dtype
+};
+
+class layer_step {
+public:
+    virtual ~layer_step() = default;
+    /// Whether end_layer may change weights (then the layer's outputs are computed again).
+    [[nodiscard]] virtual bool changes_weights() const = 0;
+    /// Layer ctx.index begins: observe() calls that follow are its inputs.
+    virtual void begin_layer(layer_context const& ctx) = 0;
+    virtual void observe(model::linear_input in, float const* x, std::int64_t batch,
+                         std::int64_t seq, std::int64_t cols) = 0;
+    /// The layer's epoch end: act on its weights (in the checkpoint's dtype) and record results.
+    virtual void end_layer(layer_context const& ctx, model::layer_weights& w,
+                           calibration_state& state) = 0;
+};
+
+/// The module leaves that read each Linear input of a decoder layer.
+inline std::vector<std::string> readers(model::linear_input in) {
+    switch (in) {
+    case model::linear_input::qkv: return {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"};
+    case model::linear_input::o: return {"self_attn.o_proj"};
+    case model::linear_input::gate_up: return {"mlp.gate_proj", "mlp.up_proj"};
+    case model::linear_input::down: return {"mlp.down_proj"};
+    }
+    return {};
+}
+
+/// The quantized modules of one modifier and their schemes.
+inline std::map<std::string, quant_scheme> modules_of(recipe::plan const& plan,
+                                                      std::size_t modifier) {
+    std::map<std::string, quant_scheme> out;
+    for (auto const& m : plan.modules)
+        if (m.status == recipe::module_status::quantized && m.modifier == modifier && m.scheme)
+            out.emplace(m.name, *m.scheme);
+    return out;
+}
+
+/// Observers on the static and "local" inputs of a modifier's Linears (§3.4); at the layer's
+/// end their qparams go into the state.
+class input_observers final : public layer_step {
+public:
+    input_observers(std::map<std::string, quant_scheme> modules, dtype stat_type)
+        : modules_(std::move(modules)), stat_type_(stat_type) {}
+
+    [[nodiscard]] bool empty() const {
+        for (auto const& [name, s] : modules_)
+            if (calibrated(s)) return false;
+        return true;
+    }
+    [[nodiscard]] bool changes_weights() const override { return false; }
+
+    void begin_layer(layer_context const& ctx) override { prefix_ = ctx.prefix; }
+
+    void observe(model::linear_input in, float const* x, std::int64_t batch, std::int64_t seq,
+                 std::int64_t cols) override {
+        for (auto const& leaf : readers(in)) {
+            auto const name = prefix_ + leaf;
+            auto const it = modules_.find(name);
+            if (it == modules_.end() || !calibrated(it->second)) continue;
+            auto const& a = *it->second.input_activations;
+            auto obs = observers_.find(name);
+            if (obs == observers_.end()) {
+                std::int64_t const group =
+                    a.strategy_or_tensor() == quant_strategy::tensor_group ? a.group_size.value_or(16) : 0;
+                double const c = a.observer_kwargs.value("averaging_constant", 0.01);
+                obs = observers_
+                          .emplace(name, calib::activation_observer(
+                                             calib::input_observer(a, name + ".input_activations"),
+                                             cols, group, stat_type_, c))
+                          .first;
+            }
+            // one observer call per calibration batch of one sequence, as the reference's hooks
+            for (std::int64_t b = 0; b < batch; ++b) obs->second.observe(x + b * seq * cols, seq, cols);
+        }
+    }
+
+    void end_layer(layer_context const& ctx, model::layer_weights&,
+                   calibration_state& state) override {
+        for (auto it = observers_.begin(); it != observers_.end();) {
+            if (!it->first.starts_with(ctx.prefix)) {
+                ++it;
+                continue;
+            }
+            auto const& a = *modules_.at(it->first).input_activations;
+            state.inputs[it->first] =
+                calib::input_qparams_of(a, it->second, stat_type_, it->first + ".input_activations");
+            it = observers_.erase(it);
+        }
+    }
+
+private:
+    static bool calibrated(quant_scheme const& s) {
+        return s.input_activations && s.input_activations->dynamic != dynamic_mode::dynamic;
+    }
+
+    std::map<std::string, quant_scheme> modules_;
+    dtype stat_type_;
+    std::string prefix_;
+    std::map<std::string, calib::activation_observer> observers_;
+};
+
+} // namespace nuq::pipeline

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <iostream>
 #include <optional>
+#include <random>
 #include <string>
 #include <variant>
 #include <vector>
@@ -240,7 +241,9 @@ TEST_CASE("awq keeps each layer's function: exactly in fp32, within bf16 roundin
                           variant{"W8A8", duo_scaling::off, nuq::dtype::bfloat16, 2e-2}}) {
         INFO(v.preset << " in " << nuq::torch_name(v.type));
         auto const args = nuq::test::projections(v.preset);
-        nuq::calib::awq a(modifier(v.duo), c, t.names, args);
+        auto m = modifier(v.duo);
+        m.n_grid = 10; // function preservation needs no fine grid
+        nuq::calib::awq a(m, c, t.names, args);
         auto const runs = nuq::test::run_layers(a, t.w, tokens, v.type, args);
         REQUIRE(a.report().size() == 18);
         double worst = 0;
@@ -313,4 +316,71 @@ TEST_CASE("awq's chosen scales beat or equal identity at the parent's output", "
         CHECK(report.initial_loss == Approx(plain).epsilon(1e-6));
         CHECK(report.best_loss == Approx(awq).epsilon(1e-3));
     }
+}
+
+TEST_CASE("awq smooths v_proj's rows and bias into o_proj when every head has its own values",
+          "[calib][awq]") {
+    // One random layer of a Qwen2-like model without grouped-query attention: v→o resolves,
+    // its parent is o_proj alone, and v_proj's bias is divided too.
+    nuq::model::config c;
+    c.model_type = "qwen2";
+    c.hidden_size = 128;
+    c.intermediate_size = 256;
+    c.num_hidden_layers = 1;
+    c.num_attention_heads = c.num_key_value_heads = 4;
+    c.head_dim = 32;
+    c.vocab_size = 16;
+    c.attention_bias = true;
+    std::mt19937 rng(7);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    auto const random = [&](std::size_t rows, std::size_t cols, float scale) {
+        xt::xtensor<float, 2> m = xt::empty<float>({rows, cols});
+        for (auto& x : m) x = scale * normal(rng);
+        return m;
+    };
+    auto const vec = [&](std::size_t n, float mean, float scale) {
+        xt::xtensor<float, 1> v = xt::empty<float>({n});
+        for (auto& x : v) x = mean + scale * normal(rng);
+        return v;
+    };
+    nuq::model::layer_weights w;
+    w.input_norm = vec(128, 1.0f, 0.3f);
+    w.post_attention_norm = vec(128, 1.0f, 0.3f);
+    w.q = {random(128, 128, 0.1f), vec(128, 0, 0.1f)};
+    w.k = {random(128, 128, 0.1f), vec(128, 0, 0.1f)};
+    w.v = {random(128, 128, 0.1f), vec(128, 0, 0.1f)};
+    w.o = {random(128, 128, 0.1f), {}};
+    w.gate = {random(256, 128, 0.1f), {}};
+    w.up = {random(256, 128, 0.1f), {}};
+    w.down = {random(128, 256, 0.1f), {}};
+    std::vector<std::string> names;
+    for (auto const& e : nuq::calib::detail::layer_module_names)
+        names.push_back("model.layers.0." + std::string(e.suffix));
+    auto const args = nuq::test::projections("W4A16");
+
+    nuq::calib::awq a(modifier(), c, names, args);
+    CHECK(a.resolved() == 4);
+    CHECK(a.skipped().empty());
+    auto const rot = nuq::model::make_rotary(c, 16);
+    xt::xtensor<float, 3> hidden = xt::empty<float>({2ul, 16ul, 128ul});
+    for (auto& x : hidden) x = normal(rng);
+    nuq::calib::layer_context const ctx{c, 0, "model.layers.0.", rot, args, nuq::dtype::float32};
+    auto smoothed = w;
+    a.begin_layer(ctx);
+    auto calibration = hidden;
+    nuq::model::run_layer(c, w, rot, calibration,
+                          [&](nuq::model::linear_input in, float const* x, std::int64_t batch,
+                              std::int64_t seq,
+                              std::int64_t cols) { a.observe(in, x, batch, seq, cols); });
+    a.end_layer(ctx, smoothed);
+
+    REQUIRE(a.report().size() == 4);
+    auto const& vo = a.report()[1];
+    CHECK(vo.smooth == "model.layers.0.self_attn.v_proj");
+    CHECK(vo.balance == std::vector<std::string>{"model.layers.0.self_attn.o_proj"});
+    CHECK(vo.best_loss <= vo.initial_loss);
+    CHECK(nuq::test::relative_error(smoothed.v.bias, w.v.bias) > 1e-3);
+    auto const before = nuq::test::layer_delta(c, w, rot, hidden);
+    auto const after = nuq::test::layer_delta(c, smoothed, rot, hidden);
+    CHECK(nuq::test::relative_error(after, before) < 1e-5);
 }

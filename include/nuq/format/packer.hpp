@@ -83,6 +83,7 @@ inline std::vector<tensor> pack(compression_format f, quantized_weight const& q,
 
 /// Quantizes a weight with quantizer `qz` and packs it in format f, one chunk of rows at a
 /// time: the codes are never all in memory. Gives the same tensors as pack(f, qz.quantize(w)).
+/// With o.qparams (GPTQ's), those qparams are packed and the codes quantized with them.
 template <class Quantizer, weight_element D>
 std::vector<tensor> quantize_and_pack(compression_format f, Quantizer const& qz, weight_view<D> w,
                                       quant_args const& a, quantize_options const& o,
@@ -137,9 +138,11 @@ std::vector<tensor_spec> describe(compression_format f, Quantizer const& qz, qua
         if constexpr (scheme::uses_global_scale)
             out.push_back({"weight_global_scale", dtype::float32, {1}});
         if constexpr (!scheme::symmetric) {
+            // group and channel scales are 2-D; the size test lets GCC see it (-Warray-bounds)
             bool const packed = f == compression_format::pack_quantized &&
                                 (a.strategy == quant_strategy::group ||
-                                 a.strategy == quant_strategy::channel);
+                                 a.strategy == quant_strategy::channel) &&
+                                scale_shape.size() == 2;
             if (packed)
                 out.push_back({"weight_zero_point", dtype::int32,
                                {packed_words(scale_shape[0], a.num_bits, layout), scale_shape[1]}});

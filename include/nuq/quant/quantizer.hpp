@@ -32,6 +32,11 @@ struct quantize_options {
     std::span<std::int32_t const> g_idx; ///< activation order: group of each column
     std::string where;                   ///< tensor name, for error messages
     int threads = 0;                     ///< 0: every hardware thread
+    /// Qparams to quantize with instead of observing w: scales, zero points, global scale and
+    /// g_idx of a quantized_weight of the same quantizer and shape (its codes are ignored).
+    /// GPTQ fixes its qparams before it changes the weight; the writer packs its output with
+    /// them, as the reference does. Overrides global_scale and g_idx.
+    quantized_weight const* qparams = nullptr;
 };
 
 namespace detail {
@@ -104,35 +109,48 @@ public:
         q.strategy = Strategy::kind;
         q.scale_storage = Scheme::scale_storage;
         q.scale_shape = strategy_.scale_shape(w.rows, w.cols);
-        q.g_idx.assign(o.g_idx.begin(), o.g_idx.end());
+        std::int64_t units = 1;
+        for (auto d : q.scale_shape) units *= d;
+        quantized_weight const* fixed = o.qparams;
+        if (fixed) {
+            check_fixed(*fixed, q, units, o.where);
+            q.g_idx = fixed->g_idx;
+        } else {
+            q.g_idx.assign(o.g_idx.begin(), o.g_idx.end());
+        }
         std::int32_t const* gi = q.g_idx.empty() ? nullptr : q.g_idx.data();
         if (gi) check_g_idx(q, o.where);
 
-        std::int64_t units = 1;
-        for (auto d : q.scale_shape) units *= d;
-        q.scales.resize(static_cast<std::size_t>(units));
-        if constexpr (!Scheme::symmetric) q.zero_points.resize(q.scales.size());
-        float gs = 1;
-        if constexpr (Scheme::uses_global_scale) {
-            gs = o.global_scale ? *o.global_scale
-                                : Scheme::template global_scale<D>(absmax(w, o.threads));
-            q.global_scale = gs;
+        if (fixed) {
+            q.scales = fixed->scales;
+            q.zero_points = fixed->zero_points;
+            q.global_scale = fixed->global_scale;
+        } else {
+            q.scales.resize(static_cast<std::size_t>(units));
+            if constexpr (!Scheme::symmetric) q.zero_points.resize(q.scales.size());
+            if constexpr (Scheme::uses_global_scale)
+                q.global_scale = o.global_scale ? *o.global_scale
+                                 : Scheme::template global_scale<D>(absmax(w, o.threads));
         }
         // qparams of unit u, recorded in q
         auto params_of = [&](std::size_t u, float mn, float mx) {
-            unit_params const p = Scheme::template params<D>(mn, mx, gs);
+            unit_params const p = Scheme::template params<D>(mn, mx, q.global_scale.value_or(1.0f));
             q.scales[u] = p.scale;
             if constexpr (!Scheme::symmetric) q.zero_points[u] = p.zero_point;
             return p;
         };
         unit_params tensor_params;
         if constexpr (is_tensor) {
-            auto [mn, mx] = minmax(w, o.threads);
-            if constexpr (Scheme::symmetric) { // the observer's symmetric view: ±absmax
-                float const a = nan_max(0.0f, nan_max(-mn, mx));
-                mn = -a, mx = a;
+            if (fixed) {
+                tensor_params = stored_params(q, 0);
+            } else {
+                auto [mn, mx] = minmax(w, o.threads);
+                if constexpr (Scheme::symmetric) { // the observer's symmetric view: ±absmax
+                    float const a = nan_max(0.0f, nan_max(-mn, mx));
+                    mn = -a, mx = a;
+                }
+                tensor_params = params_of(0, mn, mx);
             }
-            tensor_params = params_of(0, mn, mx);
         }
 
         std::int64_t block_rows = 0;
@@ -146,7 +164,8 @@ public:
             unit_params const* params = &tensor_params;
             std::int64_t base = 0;
             if constexpr (!is_tensor) {
-                base = observe_rows(w, r0, r1, gi, params_of, local);
+                base = fixed ? stored_rows(q, r0, r1, local)
+                             : observe_rows(w, r0, r1, gi, params_of, local);
                 params = local.data();
             }
             thread_local std::vector<std::uint8_t> codes;
@@ -189,6 +208,15 @@ public:
         }
     }
 
+    /// The params of unit u as q stores them (what params() gave when q was quantized).
+    [[nodiscard]] static unit_params stored_params(quantized_weight const& q, std::size_t u) {
+        unit_params p;
+        p.scale = q.scales[u];
+        p.zero_point = q.zero_points.empty() ? 0.0f : q.zero_points[u];
+        p.divisor = Scheme::uses_global_scale ? p.scale / q.global_scale.value_or(1.0f) : p.scale;
+        return p;
+    }
+
 private:
     void check_g_idx(quantized_weight const& q, std::string const& where) const {
         std::int64_t const groups = q.scale_shape.size() == 2 ? q.scale_shape[1] : 0;
@@ -201,6 +229,45 @@ private:
                             "0 ≤ g < " + std::to_string(groups));
     }
 
+    /// Fixed qparams must be this quantizer's, for a weight of this shape.
+    static void check_fixed(quantized_weight const& f, quantized_weight const& q,
+                            std::int64_t units, std::string const& where) {
+        auto const n = static_cast<std::size_t>(units);
+        bool const ok = f.rows == q.rows && f.cols == q.cols && f.strategy == q.strategy &&
+                        f.scale_storage == q.scale_storage && f.scale_shape == q.scale_shape &&
+                        f.scales.size() == n &&
+                        f.zero_points.size() == (Scheme::symmetric ? 0 : n) &&
+                        f.global_scale.has_value() == Scheme::uses_global_scale;
+        if (!ok)
+            throw error("quant.fixed_qparams", where,
+                        "fixed qparams for a " + std::to_string(f.rows) + "x" +
+                            std::to_string(f.cols) + " weight with " +
+                            std::to_string(f.scales.size()) + " scales",
+                        "the qparams this quantizer gives a " + std::to_string(q.rows) + "x" +
+                            std::to_string(q.cols) + " weight (" + std::to_string(units) +
+                            " scales" + (Scheme::symmetric ? "" : " and zero points") +
+                            (Scheme::uses_global_scale ? ", a global scale" : "") + ")",
+                        "pass the qparams computed for this weight with these quant args");
+    }
+
+    /// The units of rows [r0, r1): one contiguous range (also with activation order), as
+    /// {first, count}.
+    std::pair<std::int64_t, std::int64_t> unit_range(std::int64_t r0, std::int64_t r1,
+                                                     std::int64_t cols) const {
+        std::int64_t const base = strategy_.unit(r0, 0, cols, nullptr);
+        return {base, strategy_.unit(r1 - 1, cols - 1, cols, nullptr) - base + 1};
+    }
+
+    /// The stored params of the units of rows [r0, r1): unit base + u in params[u]. Returns base.
+    std::int64_t stored_rows(quantized_weight const& q, std::int64_t r0, std::int64_t r1,
+                             std::vector<unit_params>& params) const {
+        auto const [base, n] = unit_range(r0, r1, q.cols);
+        params.resize(static_cast<std::size_t>(n));
+        for (std::size_t u = 0; u < params.size(); ++u)
+            params[u] = stored_params(q, static_cast<std::size_t>(base) + u);
+        return base;
+    }
+
     /// Min/max of the units of rows [r0, r1), which no other rows touch (channel, group,
     /// tensor_group, and block when [r0, r1) is one row of blocks), then their qparams: unit
     /// base + u in params[u]. Returns base.
@@ -208,9 +275,7 @@ private:
     std::int64_t observe_rows(weight_view<D> w, std::int64_t r0, std::int64_t r1,
                               std::int32_t const* gi, ParamsOf& params_of,
                               std::vector<unit_params>& params) const {
-        // the units of these rows are one contiguous range (also with activation order)
-        std::int64_t const base = strategy_.unit(r0, 0, w.cols, nullptr);
-        std::int64_t const n = strategy_.unit(r1 - 1, w.cols - 1, w.cols, nullptr) - base + 1;
+        auto const [base, n] = unit_range(r0, r1, w.cols);
         std::vector<float> mn(static_cast<std::size_t>(n), 0.0f), mx(mn);
         for (std::int64_t r = r0; r < r1; ++r) {
             D const* x = w.row(r);
@@ -251,17 +316,12 @@ private:
     template <weight_element S>
     std::vector<float> dequantize_as(quantized_weight const& q) const {
         std::int32_t const* gi = q.g_idx.empty() ? nullptr : q.g_idx.data();
-        float const gs = q.global_scale.value_or(1.0f);
         std::vector<float> out(static_cast<std::size_t>(q.rows * q.cols));
         for (std::int64_t r = 0; r < q.rows; ++r)
             for (std::int64_t c = 0; c < q.cols; ++c) {
                 auto const u = static_cast<std::size_t>(strategy_.unit(r, c, q.cols, gi));
-                unit_params p;
-                p.scale = q.scales[u];
-                p.zero_point = q.zero_points.empty() ? 0.0f : q.zero_points[u];
-                p.divisor = Scheme::uses_global_scale ? p.scale / gs : p.scale;
                 auto const i = static_cast<std::size_t>(r * q.cols + c);
-                out[i] = Scheme::template dequantize<S>(q.codes[i], p);
+                out[i] = Scheme::template dequantize<S>(q.codes[i], stored_params(q, u));
             }
         return out;
     }

@@ -1,5 +1,7 @@
 // nuq oneshot: quantize a Hugging Face model with an llm-compressor recipe.
 #include <iomanip>
+#include <cmath>
+#include <fstream>
 #include <iostream>
 #include <optional>
 
@@ -11,13 +13,47 @@ namespace nuq::cli {
 
 namespace {
 struct oneshot_args {
-    std::string model, recipe, output, pipeline, dataset, max_shard_size = "5GB";
+    std::string model, recipe, output, pipeline, dataset, report, max_shard_size = "5GB";
     std::size_t num_samples = 512, max_seq_length = 0;
     std::optional<std::uint64_t> seed;
     std::string compat = "ct-latest";
     int threads = 0;
     bool overwrite = false, quiet = false, allow_unloadable = false;
 };
+
+/// --report: per quantized Linear, what was done and how close it stayed.
+void write_report(std::string const& path, pipeline::oneshot_result const& r) {
+    nlohmann::ordered_json modules = nlohmann::ordered_json::object();
+    for (auto const& [name, m] : r.calibration.reports) {
+        if (m.scheme.empty()) continue; // smoothed but not quantized
+        nlohmann::ordered_json j;
+        j["scheme"] = m.scheme;
+        j["format"] = m.format;
+        j["algorithm"] = m.smoothed_by.empty() ? m.algorithm : m.smoothed_by + "+" + m.algorithm;
+        auto const opt = [](std::optional<double> v) {
+            return v && std::isfinite(*v) ? nlohmann::ordered_json(*v) : nlohmann::ordered_json();
+        };
+        j["gptq_loss"] = opt(m.gptq_loss);
+        j["gptq_fell_back_to_rtn"] = m.gptq_fell_back;
+        j["awq_loss"] = opt(m.awq_loss);
+        j["awq_identity_loss"] = opt(m.awq_initial_loss);
+        j["weight_sqnr_db"] = opt(m.weight_sqnr_db);
+        j["output_relative_error"] = opt(m.output_relative_error);
+        modules[name] = std::move(j);
+    }
+    nlohmann::ordered_json root;
+    root["pipeline"] = r.pipeline;
+    root["calibration_samples"] = r.calibration_samples;
+    root["calibration_tokens"] = r.calibration_tokens;
+    root["seconds"] = r.seconds;
+    root["warnings"] = r.calibration.warnings;
+    root["modules"] = std::move(modules);
+    std::ofstream f(path);
+    f << root.dump(2) << "\n";
+    if (!f)
+        throw error("cli.report", path, "cannot be written", "a writable file path",
+                    "choose another --report path");
+}
 
 int run_oneshot(oneshot_args const& a) {
     pipeline::oneshot_options o;
@@ -36,6 +72,7 @@ int run_oneshot(oneshot_args const& a) {
     o.data.num_calibration_samples = a.num_samples;
     o.data.max_seq_length = a.max_seq_length;
     o.data.seed = a.seed;
+    o.report = !a.report.empty();
     o.max_shard_size = io::parse_size(a.max_shard_size);
     o.threads = a.threads;
     o.overwrite = a.overwrite;
@@ -46,6 +83,7 @@ int run_oneshot(oneshot_args const& a) {
         std::cerr << "nuq oneshot: " << o.model.string() << " with " << o.recipe.string() << " -> "
                   << o.output.string() << "\n";
     auto const r = pipeline::oneshot(o);
+    if (!a.report.empty()) write_report(a.report, r);
     if (!a.quiet) {
         std::cerr << "\nquantized " << r.quantized << " layers, kept " << r.kept
                   << " tensors as they were:\n";
@@ -95,6 +133,10 @@ void add_oneshot(CLI::App& app, runner& run) {
                     "oldest loader to stay compatible with: ct-latest (compressed-tensors >= "
                     "0.13) or ct-0.11 (0.11/0.12, e.g. vLLM 0.11: no scale_dtype/zp_dtype keys)")
         ->check(CLI::IsMember({"ct-latest", "ct-0.11"}))->capture_default_str();
+    sub->add_option("--report", a->report,
+                    "write FILE.json: per quantized Linear its scheme, algorithm, GPTQ/AWQ loss, "
+                    "weight SQNR and (with --dataset) output relative error on the calibration "
+                    "inputs");
     sub->add_flag("--allow-unloadable", a->allow_unloadable,
                   "write the checkpoint even if the vLLM checks find errors");
     sub->add_flag("--overwrite", a->overwrite, "replace an existing output directory");

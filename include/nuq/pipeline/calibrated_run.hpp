@@ -57,9 +57,11 @@ inline dtype weight_dtype_of(model::config const& c) {
 enum class run_kind { sequential, basic };
 
 /// Runs `steps` over every decoder layer on `data`; their results go into `state`.
+/// `weight_args`: the weight args each Linear is finally quantized with (for the transforms).
 inline void calibrated_run(model::weights const& w, calibration_batches const& data,
                            std::vector<layer_step*> const& steps, run_kind kind,
-                           calibration_state& state, std::ostream* log, std::string const& what) {
+                           calib::weight_args_fn const& weight_args, calibration_state& state,
+                           std::ostream* log, std::string const& what) {
     auto const& c = w.cfg();
     auto const rot = model::make_rotary(c, data.longest);
     auto const type = weight_dtype_of(c);
@@ -84,7 +86,8 @@ inline void calibrated_run(model::weights const& w, calibration_batches const& d
     auto const start = std::chrono::steady_clock::now();
     for (std::int64_t i = 0; i < c.num_hidden_layers; ++i) {
         auto layer = load_layer(w, i, state);
-        layer_context const ctx{c, i, "model.layers." + std::to_string(i) + ".", rot, type};
+        layer_context const ctx{c, i, "model.layers." + std::to_string(i) + ".", rot, weight_args,
+                                type};
         for (auto* s : steps) s->begin_layer(ctx);
         bool const recompute = sequential && changes;
         for (auto& h : hidden) {
@@ -110,7 +113,7 @@ inline void calibrated_run(model::weights const& w, calibration_batches const& d
     }
     for (std::size_t i = 0; i < held.size(); ++i) {
         layer_context const ctx{c, static_cast<std::int64_t>(i),
-                                "model.layers." + std::to_string(i) + ".", rot, type};
+                                "model.layers." + std::to_string(i) + ".", rot, weight_args, type};
         epoch_end(ctx, held[i]);
     }
 }

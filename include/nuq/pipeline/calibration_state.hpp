@@ -17,11 +17,15 @@ namespace nuq::pipeline {
 
 /// What --report says about one quantized Linear.
 struct calibration_report {
-    std::string algorithm;               ///< "RTN" or "GPTQ", with "AWQ+"/"SmoothQuant+" if smoothed
+    std::string algorithm;               ///< "GPTQ" when GPTQ quantized it (else RTN at write)
+    std::string smoothed_by;             ///< "AWQ" or "SmoothQuant" when one balanced it
     std::optional<double> gptq_loss;     ///< as llm-compressor logs it
     std::optional<double> awq_loss;      ///< best parent-output MSE of the mapping that balanced it
     std::optional<double> awq_initial_loss;
     bool gptq_fell_back = false;
+    std::string scheme, format;          ///< filled by the writer
+    std::optional<double> weight_sqnr_db;        ///< 10·log10(Σw² / Σ(w−q)²), w before quantization
+    std::optional<double> output_relative_error; ///< ‖X(w−q)ᵀ‖ / ‖Xwᵀ‖ on the calibration inputs
 };
 
 struct calibration_state {
@@ -32,6 +36,12 @@ struct calibration_state {
     std::map<std::string, calib::input_qparams> inputs;    ///< by module: calibrated inputs
     std::map<std::string, calibration_report> reports;          ///< by module
     std::vector<std::string> warnings;                     ///< e.g. GPTQ Cholesky fallbacks
+
+    /// --report only: the weights GPTQ replaced, as they were before (by module), and XᵀX/n
+    /// of each Linear input of the final float model (by input_key).
+    bool keep_for_report = false;
+    std::map<std::string, std::vector<float>> unquantized;
+    std::map<std::string, xt::xtensor<float, 2>> input_gram;
 };
 
 /// The members of a decoder layer by their module names under the layer's prefix.

@@ -5,25 +5,20 @@
 // quantizing modifier has: observing the static / "local" inputs of the Linears it quantizes.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "nuq/calib/activation_observer.hpp"
 #include "nuq/calib/input_qparams.hpp"
+#include "nuq/calib/layer_context.hpp"
 #include "nuq/model/decoder.hpp"
 #include "nuq/pipeline/calibration_state.hpp"
 #include "nuq/recipe/resolve.hpp"
 
 namespace nuq::pipeline {
 
-/// The layer a step works on.
-struct layer_context {
-    model::config const& cfg;
-    std::int64_t index;     ///< decoder layer number
-    std::string prefix;     ///< "model.layers.3."
-    model::rotary const& rot;
-    dtype weight_dtype;     ///< the checkpoint's float dtype
-};
+using calib::layer_context;
 
 class layer_step {
 public:
@@ -48,6 +43,19 @@ inline std::vector<std::string> readers(model::linear_input in) {
     case model::linear_input::down: return {"mlp.down_proj"};
     }
     return {};
+}
+
+/// The key of a Linear input of a layer ("model.layers.3." + "#2"), and the one a module reads.
+inline std::string input_key(std::string const& prefix, model::linear_input in) {
+    return prefix + "#" + std::to_string(static_cast<int>(in));
+}
+inline std::optional<std::string> input_key_of(std::string const& module) {
+    for (auto const in : {model::linear_input::qkv, model::linear_input::o,
+                          model::linear_input::gate_up, model::linear_input::down})
+        for (auto const& leaf : readers(in))
+            if (module.ends_with("." + leaf))
+                return input_key(module.substr(0, module.size() - leaf.size()), in);
+    return std::nullopt;
 }
 
 /// The quantized modules of one modifier and their schemes.

@@ -8,6 +8,7 @@
 // mmap'ed input (or the calibrated values) to the output, which is written to a temporary
 // directory and renamed when complete.
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -36,6 +37,9 @@ namespace nuq::pipeline {
 struct oneshot_options {
     std::filesystem::path model;   ///< Hugging Face model directory
     std::filesystem::path recipe;  ///< llm-compressor recipe (YAML or JSON)
+    /// A recipe already parsed (e.g. recipe::parse_recipe_text of a string): used instead of
+    /// the file `recipe` when set.
+    std::optional<recipe::recipe> parsed_recipe;
     std::filesystem::path output;  ///< directory to create
     /// "datafree", "independent", "sequential", "basic"; empty: as llm-compressor chooses
     /// (independent when a modifier needs data, else data-free).
@@ -48,6 +52,10 @@ struct oneshot_options {
     bool overwrite = false;        ///< replace an existing output (only once complete)
     recipe::check_options check;   ///< which vLLM / compressed-tensors releases must load it
     bool allow_unloadable = false; ///< write even what recipe::check says vLLM cannot load
+    /// Fill oneshot_result::calibration.reports with each quantized Linear's weight SQNR and
+    /// (given a dataset) its output error on the calibration inputs; costs a dequantization per
+    /// Linear and, with data, one more calibrated pass.
+    bool report = false;
     std::ostream* log = nullptr;   ///< progress, one line per layer; nullptr: quiet
 };
 
@@ -123,6 +131,42 @@ inline std::string shape_string(std::vector<std::int64_t> const& s) {
     return r + "]";
 }
 
+/// Weight SQNR and output error of one quantized Linear, for --report: its float weight before
+/// quantization (GPTQ's input, else what is written) against the dequantized result.
+inline void measure(calibration_report& rep, quant_job const& j, tensor_ref const& source,
+                    quantize_options const& qo, calibration_state const& state,
+                    std::string const& name) {
+    auto const deq = std::visit([&](auto const& q) {
+        return visit_weight(source, name, [&](auto w) { return q.dequantize(q.quantize(w, qo)); });
+    }, j.quantizer);
+    auto const before = state.unquantized.find(j.module);
+    auto const w = before != state.unquantized.end() ? before->second
+                                                    : format::decode_floats(source, name);
+    auto const rows = source.shape[0], cols = source.shape[1];
+    std::vector<float> delta(w.size());
+    double signal = 0, noise = 0;
+    for (std::size_t i = 0; i < w.size(); ++i) {
+        delta[i] = w[i] - deq[i];
+        signal += double(w[i]) * w[i];
+        noise += double(delta[i]) * delta[i];
+    }
+    rep.weight_sqnr_db = noise > 0 ? 10 * std::log10(signal / noise) : INFINITY;
+    auto const key = input_key_of(j.module);
+    auto const gram = key ? state.input_gram.find(*key) : state.input_gram.end();
+    if (gram == state.input_gram.end()) return;
+    // ‖X·Aᵀ‖² = tr(A·XᵀX·Aᵀ): with G = XᵀX/n, ratio of the error's to the output's
+    auto const energy = [&](std::vector<float> const& a) {
+        std::vector<float> ag(a.size());
+        model::detail::gemm(false, rows, cols, cols, a.data(), cols, gram->second.data(), cols,
+                            ag.data(), cols);
+        double t = 0;
+        for (std::size_t i = 0; i < a.size(); ++i) t += double(ag[i]) * a[i];
+        return t;
+    };
+    double const out = energy(w);
+    if (out > 0) rep.output_relative_error = std::sqrt(std::max(0.0, energy(delta)) / out);
+}
+
 /// The calibration tensors of one module (static input_scale / input_zero_point, NVFP4
 /// input_global_scale), as the reference stores them.
 inline std::vector<tensor> input_tensors(std::string const& module, calib::input_qparams const& q,
@@ -162,7 +206,8 @@ inline std::vector<calib::sample> calibration_samples(oneshot_options const& o,
 inline oneshot_result oneshot(oneshot_options const& o) {
     auto const start = std::chrono::steady_clock::now();
     io::checkpoint const ck(o.model);
-    recipe::recipe const r = recipe::load_recipe(o.recipe);
+    recipe::recipe const r = o.parsed_recipe ? *o.parsed_recipe : recipe::load_recipe(o.recipe);
+    std::string const recipe_name = o.parsed_recipe ? r.source : o.recipe.string();
 
     std::vector<recipe::tensor_entry> entries;
     for (auto const& name : ck.names()) entries.push_back({name, ck.tensor(name).shape});
@@ -177,7 +222,7 @@ inline oneshot_result oneshot(oneshot_options const& o) {
                     "pipeline \"" + res.pipeline + "\"",
                     "independent, sequential, basic or datafree", "choose one of these");
     if (needs && (res.pipeline == "datafree" || o.dataset.empty()))
-        throw error("oneshot.needs_calibration", o.recipe.string(), *needs,
+        throw error("oneshot.needs_calibration", recipe_name, *needs,
                     res.pipeline == "datafree"
                         ? "a recipe the data-free pipeline can run: weight quantization with "
                           "QuantizationModifier, activations dynamic or not quantized"
@@ -192,7 +237,7 @@ inline oneshot_result oneshot(oneshot_options const& o) {
 
     // refuse, before any work, what vLLM could not load
     res.findings = recipe::check(plan, ck.config(), entries, o.check);
-    if (!o.allow_unloadable) recipe::require_loadable(res.findings, o.recipe.string());
+    if (!o.allow_unloadable) recipe::require_loadable(res.findings, recipe_name);
     if (o.log)
         for (auto const& f : res.findings) *o.log << recipe::to_line(f) << "\n";
 
@@ -227,7 +272,7 @@ inline oneshot_result oneshot(oneshot_options const& o) {
     }
 
     // the calibrated modifiers
-    if (res.pipeline != "datafree") {
+    if (res.pipeline != "datafree" || (o.report && !o.dataset.empty())) {
         auto const samples = detail::calibration_samples(o, ck);
         auto const batches = make_batches(samples);
         res.calibration_samples = batches.samples;
@@ -240,7 +285,7 @@ inline oneshot_result oneshot(oneshot_options const& o) {
         std::vector<std::string> module_names;
         for (auto const& name : ck.names())
             if (name.ends_with(".weight")) module_names.push_back(name.substr(0, name.size() - 7));
-        res.calibration = calibrate(plan, w, batches, res.pipeline, module_names, o.log);
+        res.calibration = calibrate(plan, w, batches, res.pipeline, module_names, o.log, o.report);
         if (o.log)
             for (auto const& warning : res.calibration.warnings) *o.log << "warning: " << warning << "\n";
     }
@@ -296,11 +341,20 @@ inline oneshot_result oneshot(oneshot_options const& o) {
         qo.global_scale = j.global_scale;
         qo.where = name;
         qo.threads = o.threads;
+        if (auto f = state.fixed_qparams.find(j.module); f != state.fixed_qparams.end())
+            qo.qparams = &f->second; // GPTQ's, fixed before it changed the weight
         auto const packed = std::visit([&](auto const& q) {
             return visit_weight(source, name, [&](auto w) {
                 return format::quantize_and_pack(j.format, q, w, j.args, qo);
             });
         }, j.quantizer);
+        if (o.report) {
+            auto& rep = res.calibration.reports[j.module];
+            rep.scheme = summary(j.args);
+            rep.format = std::string(to_string(j.format));
+            if (rep.algorithm.empty()) rep.algorithm = "RTN";
+            detail::measure(rep, j, source, qo, res.calibration, name);
+        }
         ck.release(name);
         for (auto const& p : packed) {
             out.write(j.module + "." + p.name, p.data);

@@ -353,6 +353,7 @@ TEST_CASE("packing GPTQ's output with its qparams", "[gptq][pack]") {
             CHECK(std::abs(stored - chosen) == 1);
             CHECK(std::abs(chosen) >= 64);
         }
+        CHECK(moved > 0); // on this data: 54 of 8192
         CHECK(moved < rows * cols / 20);
     }
 }

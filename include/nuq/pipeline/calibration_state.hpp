@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "nuq/calib/input_qparams.hpp"
+#include "nuq/calib/layer_modules.hpp"
 #include "nuq/model/weights.hpp"
 #include "nuq/quant/quantized_weight.hpp"
 
@@ -44,59 +45,50 @@ struct calibration_state {
     std::map<std::string, xt::xtensor<float, 2>> input_gram;
 };
 
-/// The members of a decoder layer by their module names under the layer's prefix.
-struct layer_member {
-    char const* name;        ///< e.g. "self_attn.q_proj"
-    model::linear model::layer_weights::*linear;
-};
-inline constexpr layer_member layer_linears[] = {
-    {"self_attn.q_proj", &model::layer_weights::q},  {"self_attn.k_proj", &model::layer_weights::k},
-    {"self_attn.v_proj", &model::layer_weights::v},  {"self_attn.o_proj", &model::layer_weights::o},
-    {"mlp.gate_proj", &model::layer_weights::gate}, {"mlp.up_proj", &model::layer_weights::up},
-    {"mlp.down_proj", &model::layer_weights::down},
-};
-struct layer_vector {
-    char const* name;        ///< e.g. "input_layernorm.weight"
-    xt::xtensor<float, 1> model::layer_weights::*vector;
-};
-inline constexpr layer_vector layer_vectors[] = {
-    {"input_layernorm.weight", &model::layer_weights::input_norm},
-    {"post_attention_layernorm.weight", &model::layer_weights::post_attention_norm},
-    {"self_attn.q_norm.weight", &model::layer_weights::q_norm},
-    {"self_attn.k_norm.weight", &model::layer_weights::k_norm},
-};
+/// fn(tensor name, values) for every tensor of decoder layer `w` under `prefix`: the Linears'
+/// weights and biases, the norms' γ (with Qwen3's q/k norms).
+template <class Weights, class Fn>
+void for_each_layer_tensor(Weights& w, std::string const& prefix, Fn&& fn) {
+    for (auto const& e : calib::detail::layer_module_names) {
+        auto const name = prefix + std::string(e.suffix);
+        if (calib::is_norm(e.module)) {
+            fn(name + ".weight", e.module == calib::layer_module::input_norm ? w.input_norm
+                                                                              : w.post_attention_norm);
+            continue;
+        }
+        auto& l = calib::linear_of(w, e.module);
+        fn(name + ".weight", l.weight);
+        fn(name + ".bias", l.bias);
+    }
+    fn(prefix + "self_attn.q_norm.weight", w.q_norm);
+    fn(prefix + "self_attn.k_norm.weight", w.k_norm);
+}
 
 /// Decoder layer i as `state` has it: the checkpoint's values with the replaced ones.
 inline model::layer_weights load_layer(model::weights const& w, std::int64_t i,
                                        calibration_state const& state) {
     auto layer = w.layer(i);
-    auto const prefix = "model.layers." + std::to_string(i) + ".";
-    auto const put = [&](std::string const& name, auto& target) {
+    for_each_layer_tensor(layer, calib::layer_prefix(i), [&](std::string const& name, auto& t) {
         auto const it = state.tensors.find(name);
-        if (it != state.tensors.end()) std::copy(it->second.begin(), it->second.end(), target.begin());
-    };
-    for (auto const& m : layer_linears) {
-        put(prefix + m.name + ".weight", (layer.*m.linear).weight);
-        if ((layer.*m.linear).bias.size()) put(prefix + m.name + ".bias", (layer.*m.linear).bias);
-    }
-    for (auto const& v : layer_vectors)
-        if ((layer.*v.vector).size()) put(prefix + v.name, layer.*v.vector);
+        if (it != state.tensors.end() && t.size() == it->second.size())
+            std::copy(it->second.begin(), it->second.end(), t.begin());
+    });
     return layer;
 }
 
 /// Records in `state` every tensor of layer i that differs from `before`.
 inline void record_changes(std::int64_t i, model::layer_weights const& before,
                            model::layer_weights const& after, calibration_state& state) {
-    auto const prefix = "model.layers." + std::to_string(i) + ".";
-    auto const keep = [&](std::string const& name, auto const& a, auto const& b) {
-        if (a.size() && !std::equal(a.begin(), a.end(), b.begin()))
-            state.tensors[name].assign(b.begin(), b.end());
-    };
-    for (auto const& m : layer_linears) {
-        keep(prefix + m.name + ".weight", (before.*m.linear).weight, (after.*m.linear).weight);
-        keep(prefix + m.name + ".bias", (before.*m.linear).bias, (after.*m.linear).bias);
-    }
-    for (auto const& v : layer_vectors) keep(prefix + v.name, before.*v.vector, after.*v.vector);
+    std::vector<std::pair<std::string, std::vector<float>>> old;
+    for_each_layer_tensor(before, calib::layer_prefix(i), [&](std::string const& name, auto const& t) {
+        old.emplace_back(name, std::vector<float>(t.begin(), t.end()));
+    });
+    std::size_t k = 0;
+    for_each_layer_tensor(after, calib::layer_prefix(i), [&](std::string const& name, auto const& t) {
+        auto const& a = old[k++].second;
+        if (!a.empty() && !std::equal(a.begin(), a.end(), t.begin(), t.end()))
+            state.tensors[name].assign(t.begin(), t.end());
+    });
 }
 
 } // namespace nuq::pipeline

@@ -12,6 +12,7 @@
 #include "nuq/calib/activation_observer.hpp"
 #include "nuq/calib/input_qparams.hpp"
 #include "nuq/calib/layer_context.hpp"
+#include "nuq/calib/layer_modules.hpp"
 #include "nuq/model/decoder.hpp"
 #include "nuq/pipeline/calibration_state.hpp"
 #include "nuq/recipe/resolve.hpp"
@@ -34,15 +35,26 @@ public:
                            calibration_state& state) = 0;
 };
 
-/// The module leaves that read each Linear input of a decoder layer.
+/// The module names under a layer's prefix that read each Linear input ("self_attn.q_proj", ...).
 inline std::vector<std::string> readers(model::linear_input in) {
-    switch (in) {
-    case model::linear_input::qkv: return {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"};
-    case model::linear_input::o: return {"self_attn.o_proj"};
-    case model::linear_input::gate_up: return {"mlp.gate_proj", "mlp.up_proj"};
-    case model::linear_input::down: return {"mlp.down_proj"};
+    std::vector<std::string> out;
+    for (auto const& e : calib::detail::layer_module_names)
+        if (calib::input_of(e.module) == in) out.emplace_back(e.suffix);
+    return out;
+}
+
+/// Calls fn(key, value) for the entries of `map` whose key starts with `prefix`, then removes
+/// them: what a step does with a layer's statistics at the layer's end.
+template <class Map, class Fn>
+void take_layer(Map& map, std::string const& prefix, Fn&& fn) {
+    for (auto it = map.begin(); it != map.end();) {
+        if (!it->first.starts_with(prefix)) {
+            ++it;
+            continue;
+        }
+        fn(it->first, it->second);
+        it = map.erase(it);
     }
-    return {};
 }
 
 /// The key of a Linear input of a layer ("model.layers.3." + "#2"), and the one a module reads.
@@ -109,16 +121,11 @@ public:
 
     void end_layer(layer_context const& ctx, model::layer_weights&,
                    calibration_state& state) override {
-        for (auto it = observers_.begin(); it != observers_.end();) {
-            if (!it->first.starts_with(ctx.prefix)) {
-                ++it;
-                continue;
-            }
-            auto const& a = *modules_.at(it->first).input_activations;
-            state.inputs[it->first] =
-                calib::input_qparams_of(a, it->second, stat_type_, it->first + ".input_activations");
-            it = observers_.erase(it);
-        }
+        take_layer(observers_, ctx.prefix, [&](std::string const& name, auto const& obs) {
+            auto const& a = *modules_.at(name).input_activations;
+            state.inputs[name] =
+                calib::input_qparams_of(a, obs, stat_type_, name + ".input_activations");
+        });
     }
 
 private:

@@ -23,11 +23,12 @@ namespace nuq::pipeline {
 
 namespace detail {
 
-/// The layer_weights member of a module leaf ("self_attn.q_proj").
-inline model::linear& member(model::layer_weights& w, std::string const& leaf) {
-    for (auto const& m : layer_linears)
-        if (leaf == m.name) return w.*m.linear;
-    throw error("calib.module", leaf, "is not a Linear of a Llama-family decoder layer");
+/// The layer_weights member of a decoder-layer Linear (full name).
+inline model::linear& member(model::layer_weights& w, std::string const& module) {
+    auto const at = calib::locate(module);
+    if (!at || calib::is_norm(at->module))
+        throw error("calib.module", module, "is not a Linear of a Llama-family decoder layer");
+    return calib::linear_of(w, at->module);
 }
 
 /// fn(weight_view<D>) over a float matrix stored as the checkpoint's dtype.
@@ -82,7 +83,7 @@ public:
         for (auto const& set : fused_sets(tensor_group)) {
             float a = 0;
             for (auto const& m : set)
-                a = nan_max(a, detail::as_weight(detail::member(w, m.substr(ctx.prefix.size())).weight,
+                a = nan_max(a, detail::as_weight(detail::member(w, m).weight,
                                                  ctx.weight_dtype, m, [&](auto v) { return absmax(v, threads_); }));
             for (auto const& m : set)
                 global[m] = calib::detail::with_float_type(ctx.weight_dtype, [&](auto d) {
@@ -102,7 +103,7 @@ public:
                                 "GPTQ saw no calibration inputs for this Linear",
                                 "calibration tokens through every decoder layer",
                                 "give more calibration samples");
-                auto& lin = detail::member(w, leaf);
+                auto& lin = detail::member(w, name);
                 auto o = options_;
                 o.where = name;
                 o.threads = threads_;
@@ -192,14 +193,9 @@ public:
     }
     void end_layer(layer_context const& ctx, model::layer_weights&,
                    calibration_state& state) override {
-        for (auto it = grams_.begin(); it != grams_.end();) {
-            if (!it->first.starts_with(ctx.prefix)) {
-                ++it;
-                continue;
-            }
-            state.input_gram[it->first] = it->second.average();
-            it = grams_.erase(it);
-        }
+        take_layer(grams_, ctx.prefix, [&](std::string const& key, calib::hessian const& h) {
+            state.input_gram[key] = h.average();
+        });
     }
 
 private:

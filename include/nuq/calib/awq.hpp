@@ -13,11 +13,9 @@
 // → that Linear. The parent runs in fp32 here, in the model's dtype in the reference, so losses
 // agree only to a few digits and a near-tie may pick a neighbouring grid point.
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -183,7 +181,7 @@ public:
     awq(recipe::awq_modifier const& m, model::config const& c,
         std::vector<std::string> const& module_names, weight_args_fn const& weight_args)
         : duo_(m.duo), grid_(awq_grid(m.duo, m.n_grid, m.info.path + ".n_grid")),
-          layers_(static_cast<std::size_t>(c.num_hidden_layers)) {
+          sets_(static_cast<std::size_t>(c.num_hidden_layers), "calib.awq_layer", "AWQ") {
         auto const mappings = m.mappings.value_or(default_mappings(m.info.path));
         for (auto const& mapping : mappings)
             for (auto& lm : resolve_mapping(mapping.path, mapping.smooth_layer,
@@ -192,44 +190,35 @@ public:
         if (resolved() == 0)
             throw error("calib.awq_mappings", m.info.path,
                         "no AWQ mapping resolves to a layer it can smooth" +
-                            (skipped_.empty() ? std::string()
-                                              : " (" + std::to_string(skipped_.size()) +
-                                                    " skipped, e.g. " + skipped_.front() + ")"),
+                            (sets_.skipped.empty()
+                                 ? std::string()
+                                 : " (" + std::to_string(sets_.skipped.size()) +
+                                       " skipped, e.g. " + sets_.skipped.front() + ")"),
                         "at least one mapping with a quantized layer",
                         "quantize the balance layers with a QuantizationModifier or "
                         "GPTQModifier after the AWQModifier, or fix `mappings`");
     }
 
     /// Mappings resolved to a layer set that will be smoothed, over all layers.
-    [[nodiscard]] std::size_t resolved() const {
-        std::size_t n = 0;
-        for (auto const& l : layers_) n += l.size();
-        return n;
-    }
+    [[nodiscard]] std::size_t resolved() const { return sets_.resolved(); }
     /// Sets left alone, each with why: at resolution (grouped-query v→o, no balance layer, no
     /// quantized balance layer) or at a layer's end (no calibration inputs, non-finite output).
-    [[nodiscard]] std::vector<std::string> skipped() const { return skipped_; }
-    [[nodiscard]] std::vector<mapping_report> const& report() const { return report_; }
+    [[nodiscard]] std::vector<std::string> skipped() const { return sets_.skipped; }
+    [[nodiscard]] std::vector<mapping_report> const& report() const { return sets_.report; }
 
     /// Starts caching the inputs this layer's mappings need; observe() feeds this layer until
     /// the next begin_layer. Several layers may be begun before their ends (basic pipeline).
     void begin_layer(layer_context const& ctx) {
-        observing_ = checked(ctx.index, ctx.prefix);
-        auto& inputs = caches_[*observing_];
-        inputs = {};
-        for (auto const& p : layers_[*observing_]) {
+        sets_.begin_layer(ctx, [](plan const& p, layer_inputs& inputs) {
             inputs[index(balance_input(p.mapping))].keep = true;
             inputs[index(p.stat_input)].sum = true;
-        }
+        });
     }
 
     /// The tap of the calibration pass: `batch` sequences of `seq` rows of `cols` inputs.
     void observe(model::linear_input in, float const* x, std::int64_t batch, std::int64_t seq,
                  std::int64_t cols) {
-        if (!observing_)
-            throw error("calib.awq_layer", "AWQ", "inputs observed before any begin_layer",
-                        "begin_layer, the calibration pass, end_layer for each layer");
-        auto& s = caches_[*observing_][index(in)];
+        auto& s = sets_.observed(in);
         auto const rows = batch * seq;
         if (s.keep) {
             xt::xtensor<float, 3> b =
@@ -247,17 +236,12 @@ public:
 
     /// Grid search and smoothing for this layer's mappings, in mapping order; frees the caches.
     void end_layer(layer_context const& ctx, model::layer_weights& w) {
-        auto const layer = checked(ctx.index, ctx.prefix);
-        auto const it = caches_.find(layer);
-        if (it == caches_.end())
-            throw error("calib.awq_layer", ctx.prefix, "end_layer without its begin_layer",
-                        "begin_layer, the calibration pass, end_layer for each layer");
-        visit_weight_type(ctx.weight_dtype, [&](auto type) {
-            using D = typename decltype(type)::type;
-            for (auto const& p : layers_[layer]) search_and_smooth<D>(p, it->second, ctx, w);
+        sets_.end_layer(ctx, [&](std::vector<plan> const& plans, layer_inputs const& inputs) {
+            visit_weight_type(ctx.weight_dtype, [&](auto type) {
+                using D = typename decltype(type)::type;
+                for (auto const& p : plans) search_and_smooth<D>(p, inputs, ctx, w);
+            });
         });
-        caches_.erase(it);
-        if (observing_ == layer) observing_.reset();
     }
 
 private:
@@ -280,7 +264,7 @@ private:
         std::vector<double> abs_sum; ///< Σ|x| per channel
         std::int64_t tokens = 0;
     };
-    using layer_inputs = std::array<input_cache, 4>; ///< by model::linear_input
+    using layer_inputs = layer_sets<plan, input_cache>::inputs;
 
     static std::size_t index(model::linear_input in) { return static_cast<std::size_t>(in); }
 
@@ -295,23 +279,15 @@ private:
             {at(3), "re:.*up_proj$", {"re:.*down_proj$"}, {}}};
     }
 
-    std::size_t checked(std::int64_t layer, std::string const& where) const {
-        if (layer < 0 || layer >= static_cast<std::int64_t>(layers_.size()))
-            throw error("calib.awq_layer", where, "layer " + std::to_string(layer),
-                        "0 ≤ layer < " + std::to_string(layers_.size()) + " (config.json)",
-                        "pass the module names and config of one model");
-        return static_cast<std::size_t>(layer);
-    }
-
     /// Checks one resolved set and files it under its layer, or records why it is skipped.
     void add(layer_mapping lm, recipe::awq_mapping const& mapping, model::config const& c,
              weight_args_fn const& weight_args) {
         auto const name = describe(lm);
-        if (lm.balance.empty()) return skipped_.push_back(name + ": no balance layer");
+        if (lm.balance.empty()) return sets_.skipped.push_back(name + ": no balance layer");
         for (std::size_t b = 0; b < lm.balance.size(); ++b)
             if (!is_norm(lm.smooth_module) &&
                 out_features(c, lm.smooth_module) != in_features(c, lm.balance_modules[b]))
-                return skipped_.push_back(
+                return sets_.skipped.push_back(
                     name + ": " + std::to_string(out_features(c, lm.smooth_module)) +
                     " outputs feed " + std::to_string(in_features(c, lm.balance_modules[b])) +
                     " inputs (grouped-query attention: " + std::to_string(c.num_key_value_heads) +
@@ -334,7 +310,8 @@ private:
         // The reference also keeps a set whose only quantized layer is the smooth Linear; its
         // search then fake-quantizes nothing and keeps the identity (or, with duo scaling,
         // divides by zero weight rows).
-        if (!any) return skipped_.push_back(name + ": none of its balance layers is quantized");
+        if (!any)
+            return sets_.skipped.push_back(name + ": none of its balance layers is quantized");
 
         auto const in = balance_input(lm);
         p.parent = lm.balance.size() == 1           ? parent_kind::linear
@@ -368,9 +345,9 @@ private:
                     std::find(lm.balance.begin(), lm.balance.end(), n) - lm.balance.begin()));
             p.fused.push_back(std::move(members));
         }
-        auto const layer = checked(lm.layer, lm.smooth);
+        auto& sets = sets_.of(lm.layer, lm.smooth);
         p.mapping = std::move(lm);
-        layers_[layer].push_back(std::move(p));
+        sets.push_back(std::move(p));
     }
 
     /// fn(output values, count) of the parent for each cached batch, with weights `w`.
@@ -449,14 +426,15 @@ private:
         auto const& m = p.mapping;
         auto const& stat = inputs[index(p.stat_input)];
         if (inputs[index(balance_input(m))].batches.empty() || stat.tokens == 0)
-            return skipped_.push_back(describe(m) + ": no calibration inputs reached it");
+            return sets_.skipped.push_back(describe(m) + ": no calibration inputs reached it");
         std::vector<std::vector<float>> reference;
         bool finite = true;
         for_each_parent_output(p, inputs, ctx, w, [&](float const* y, std::size_t n) {
             reference.emplace_back(y, y + n);
             for (std::size_t i = 0; i < n; ++i) finite = finite && std::isfinite(y[i]);
         });
-        if (!finite) return skipped_.push_back(describe(m) + ": its parent's output is not finite");
+        if (!finite)
+            return sets_.skipped.push_back(describe(m) + ": its parent's output is not finite");
 
         std::vector<float> x_mean(stat.abs_sum.size());
         for (std::size_t j = 0; j < x_mean.size(); ++j)
@@ -504,16 +482,12 @@ private:
             scale_columns<D>(linear_of(w, m.balance_modules[b]).weight, *best);
         unscale_smooth<D>(w, m.smooth_module, *best);
         r.best_loss = best_loss;
-        report_.push_back(std::move(r));
+        sets_.report.push_back(std::move(r));
     }
 
     recipe::duo_scaling duo_;
     std::vector<awq_grid_point> grid_;
-    std::vector<std::vector<plan>> layers_; ///< resolved sets by layer, in mapping order
-    std::vector<std::string> skipped_;
-    std::vector<mapping_report> report_;
-    std::map<std::size_t, layer_inputs> caches_; ///< layers begun and not yet ended
-    std::optional<std::size_t> observing_;       ///< the layer observe() feeds
+    layer_sets<plan, input_cache> sets_; ///< resolved sets and input caches by layer
 };
 
 } // namespace nuq::calib

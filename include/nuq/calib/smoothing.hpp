@@ -7,16 +7,26 @@
 // PyTorch computes weight·s in the promoted dtype of the two (float64 for AWQ's duo scales,
 // which divide by float64 weight means; float32 otherwise) and stores the result in the
 // weight's dtype; every changed value here is rounded the same way.
+//
+// layer_sets is the per-layer bookkeeping both transforms keep around that (sets by layer,
+// the inputs of layers begun, what was skipped and reported), so the call-order checks and
+// their errors are written once.
+#include <array>
 #include <cmath>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <xtensor/xtensor.hpp>
 
+#include "nuq/calib/layer_context.hpp"
 #include "nuq/calib/layer_modules.hpp"
 #include "nuq/error.hpp"
+#include "nuq/model/decoder.hpp"
 #include "nuq/model/weights.hpp"
 #include "nuq/numeric/dtype.hpp"
 #include "nuq/numeric/rounding.hpp"
@@ -93,5 +103,82 @@ void unscale_smooth(model::layer_weights& w, layer_module smooth, smoothing_scal
         if (l.bias.size() != 0) l.bias(r) = unscaled<D>(l.bias(r), sr, s.float64);
     }
 }
+
+/// A smoothing transform's resolved sets (Set) by decoder layer, and the calibration inputs
+/// (an Input per model::linear_input) of each layer begun and not yet ended: the pipelines may
+/// begin several layers before their ends (basic pipeline), and observe() feeds the last one
+/// begun.
+template <class Set, class Input>
+class layer_sets {
+public:
+    using inputs = std::array<Input, 4>; ///< by model::linear_input
+
+    /// @param id    the error id of a bad layer number or call order ("calib.awq_layer")
+    /// @param label the transform, where an error has no layer to name ("AWQ")
+    layer_sets(std::size_t layers, std::string id, std::string label)
+        : id_(std::move(id)), label_(std::move(label)), layers_(layers) {}
+
+    /// The sets of one layer, to add to.
+    /// @throws nuq::error (id) naming `where` for a layer outside the model
+    std::vector<Set>& of(std::int64_t layer, std::string const& where) {
+        return layers_[checked(layer, where)];
+    }
+
+    /// Sets over all layers.
+    [[nodiscard]] std::size_t resolved() const {
+        std::size_t n = 0;
+        for (auto const& l : layers_) n += l.size();
+        return n;
+    }
+
+    /// Fresh inputs for ctx's layer, mark(set, inputs) for each of its sets (to choose what is
+    /// kept); observe() feeds this layer from now on.
+    template <class Mark>
+    void begin_layer(layer_context const& ctx, Mark&& mark) {
+        observing_ = checked(ctx.index, ctx.prefix);
+        auto& in = inputs_[*observing_];
+        in = {};
+        for (auto const& s : layers_[*observing_]) mark(s, in);
+    }
+
+    /// The input `in` of the layer being observed.
+    Input& observed(model::linear_input in) {
+        if (!observing_)
+            throw error(id_, label_, "inputs observed before any begin_layer", order);
+        return inputs_[*observing_][static_cast<std::size_t>(in)];
+    }
+
+    /// fn(the layer's sets, its inputs), then frees the inputs.
+    template <class Fn>
+    void end_layer(layer_context const& ctx, Fn&& fn) {
+        auto const layer = checked(ctx.index, ctx.prefix);
+        auto const it = inputs_.find(layer);
+        if (it == inputs_.end())
+            throw error(id_, ctx.prefix, "end_layer without its begin_layer", order);
+        fn(std::as_const(layers_[layer]), std::as_const(it->second));
+        inputs_.erase(it);
+        if (observing_ == layer) observing_.reset();
+    }
+
+    std::vector<std::string> skipped; ///< sets left alone, each with why
+    std::vector<mapping_report> report;
+
+private:
+    static constexpr char const* order =
+        "begin_layer, the calibration pass, end_layer for each layer";
+
+    std::size_t checked(std::int64_t layer, std::string const& where) const {
+        if (layer < 0 || layer >= static_cast<std::int64_t>(layers_.size()))
+            throw error(id_, where, "layer " + std::to_string(layer),
+                        "0 ≤ layer < " + std::to_string(layers_.size()) + " (config.json)",
+                        "pass the module names and config of one model");
+        return static_cast<std::size_t>(layer);
+    }
+
+    std::string id_, label_;
+    std::vector<std::vector<Set>> layers_; ///< in mapping order
+    std::map<std::size_t, inputs> inputs_;
+    std::optional<std::size_t> observing_;
+};
 
 } // namespace nuq::calib

@@ -12,11 +12,8 @@
 // is the q/k/v or gate/up input the calibration tap shows; a Linear smooth layer's output is
 // not tapped, so such mappings are refused.
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdint>
-#include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -73,7 +70,8 @@ public:
     smoothquant(recipe::smoothquant_modifier const& m, model::config const& c,
                 std::vector<std::string> const& module_names)
         : alpha_(m.smoothing_strength), algorithm_(m.algorithm),
-          layers_(static_cast<std::size_t>(c.num_hidden_layers)) {
+          sets_(static_cast<std::size_t>(c.num_hidden_layers), "calib.smoothquant_layer",
+                "SmoothQuant") {
         auto const ignore = recipe::compile_targets(m.ignore.value_or(std::vector<std::string>{}),
                                                     m.info.path + ".ignore");
         auto const ignored = [&](std::string const& name) {
@@ -89,50 +87,42 @@ public:
                                 "a norm (input_layernorm or post_attention_layernorm)",
                                 "smooth with the norm before the balance layers");
                 if (lm.balance.empty()) {
-                    skipped_.push_back(name + ": no balance layer");
+                    sets_.skipped.push_back(name + ": no balance layer");
                     continue;
                 }
                 if (ignored(lm.smooth) &&
                     std::all_of(lm.balance.begin(), lm.balance.end(), ignored)) {
-                    skipped_.push_back(name + ": every layer of it is in `ignore`");
+                    sets_.skipped.push_back(name + ": every layer of it is in `ignore`");
                     continue;
                 }
-                layers_[checked(lm.layer, lm.smooth)].push_back(std::move(lm));
+                sets_.of(lm.layer, lm.smooth).push_back(std::move(lm));
             }
         if (resolved() == 0)
             throw error("calib.smoothquant_mappings", m.info.path,
                         "no SmoothQuant mapping resolves to a layer it can smooth" +
-                            (skipped_.empty() ? std::string() : " (e.g. " + skipped_.front() + ")"),
+                            (sets_.skipped.empty() ? std::string()
+                                                   : " (e.g. " + sets_.skipped.front() + ")"),
                         "at least one mapping", "fix `mappings` or `ignore`");
     }
 
     /// Mappings resolved to a layer set that will be smoothed, over all layers.
-    [[nodiscard]] std::size_t resolved() const {
-        std::size_t n = 0;
-        for (auto const& l : layers_) n += l.size();
-        return n;
-    }
+    [[nodiscard]] std::size_t resolved() const { return sets_.resolved(); }
     /// Sets left alone, each with why (no balance layer, all ignored, no calibration inputs).
-    [[nodiscard]] std::vector<std::string> skipped() const { return skipped_; }
-    [[nodiscard]] std::vector<mapping_report> const& report() const { return report_; }
+    [[nodiscard]] std::vector<std::string> skipped() const { return sets_.skipped; }
+    [[nodiscard]] std::vector<mapping_report> const& report() const { return sets_.report; }
 
     /// Starts observing the inputs this layer's mappings smooth; observe() feeds this layer
     /// until the next begin_layer. Several layers may be begun before their ends.
     void begin_layer(layer_context const& ctx) {
-        observing_ = checked(ctx.index, ctx.prefix);
-        auto& ranges = ranges_[*observing_];
-        ranges = {};
-        for (auto const& lm : layers_[*observing_]) ranges[index(balance_input(lm))].wanted = true;
+        sets_.begin_layer(ctx, [](layer_mapping const& lm, auto& ranges) {
+            ranges[index(balance_input(lm))].wanted = true;
+        });
     }
 
     /// The tap of the calibration pass: running min and max per channel.
     void observe(model::linear_input in, float const* x, std::int64_t batch, std::int64_t seq,
                  std::int64_t cols) {
-        if (!observing_)
-            throw error("calib.smoothquant_layer", "SmoothQuant",
-                        "inputs observed before any begin_layer",
-                        "begin_layer, the calibration pass, end_layer for each layer");
-        auto& r = ranges_[*observing_][index(in)];
+        auto& r = sets_.observed(in);
         if (!r.wanted || batch * seq == 0) return;
         if (r.min.empty()) r.min.assign(x, x + cols), r.max.assign(x, x + cols);
         for (std::int64_t t = 0; t < batch * seq; ++t)
@@ -144,29 +134,12 @@ public:
 
     /// Scales and smoothing for this layer's mappings, in mapping order.
     void end_layer(layer_context const& ctx, model::layer_weights& w) {
-        auto const layer = checked(ctx.index, ctx.prefix);
-        auto const it = ranges_.find(layer);
-        if (it == ranges_.end())
-            throw error("calib.smoothquant_layer", ctx.prefix, "end_layer without its begin_layer",
-                        "begin_layer, the calibration pass, end_layer for each layer");
-        visit_weight_type(ctx.weight_dtype, [&](auto type) {
-            using D = typename decltype(type)::type;
-            for (auto const& lm : layers_[layer]) {
-                auto const& r = it->second[index(balance_input(lm))];
-                if (r.min.empty()) {
-                    skipped_.push_back(describe(lm) + ": no calibration inputs reached it");
-                    continue;
-                }
-                std::vector<xt::xtensor<float, 2> const*> balance;
-                for (auto b : lm.balance_modules) balance.push_back(&linear_of(w, b).weight);
-                auto const s = smoothquant_scales<D>(r.min, r.max, balance, alpha_, algorithm_);
-                for (auto b : lm.balance_modules) scale_columns<D>(linear_of(w, b).weight, s);
-                unscale_smooth<D>(w, lm.smooth_module, s);
-                report_.push_back({lm.smooth, lm.balance, alpha_, false, 0, 0});
-            }
+        sets_.end_layer(ctx, [&](auto const& sets, auto const& ranges) {
+            visit_weight_type(ctx.weight_dtype, [&](auto type) {
+                using D = typename decltype(type)::type;
+                for (auto const& lm : sets) smooth<D>(lm, ranges[index(balance_input(lm))], w);
+            });
         });
-        ranges_.erase(it);
-        if (observing_ == layer) observing_.reset();
     }
 
 private:
@@ -186,21 +159,22 @@ private:
                 {at(1), {"re:.*gate_proj", "re:.*up_proj"}, "re:.*post_attention_layernorm"}};
     }
 
-    std::size_t checked(std::int64_t layer, std::string const& where) const {
-        if (layer < 0 || layer >= static_cast<std::int64_t>(layers_.size()))
-            throw error("calib.smoothquant_layer", where, "layer " + std::to_string(layer),
-                        "0 ≤ layer < " + std::to_string(layers_.size()) + " (config.json)",
-                        "pass the module names and config of one model");
-        return static_cast<std::size_t>(layer);
+    /// One mapping's scales from its observed ranges, applied.
+    template <weight_element D>
+    void smooth(layer_mapping const& lm, channel_range const& r, model::layer_weights& w) {
+        if (r.min.empty())
+            return sets_.skipped.push_back(describe(lm) + ": no calibration inputs reached it");
+        std::vector<xt::xtensor<float, 2> const*> balance;
+        for (auto b : lm.balance_modules) balance.push_back(&linear_of(w, b).weight);
+        auto const s = smoothquant_scales<D>(r.min, r.max, balance, alpha_, algorithm_);
+        for (auto b : lm.balance_modules) scale_columns<D>(linear_of(w, b).weight, s);
+        unscale_smooth<D>(w, lm.smooth_module, s);
+        sets_.report.push_back({lm.smooth, lm.balance, alpha_, false, 0, 0});
     }
 
     double alpha_;
     recipe::smoothquant_algorithm algorithm_;
-    std::vector<std::vector<layer_mapping>> layers_; ///< resolved sets by layer, in mapping order
-    std::vector<std::string> skipped_;
-    std::vector<mapping_report> report_;
-    std::map<std::size_t, std::array<channel_range, 4>> ranges_; ///< layers begun, not ended
-    std::optional<std::size_t> observing_;                       ///< the layer observe() feeds
+    layer_sets<layer_mapping, channel_range> sets_; ///< resolved sets and ranges by layer
 };
 
 } // namespace nuq::calib

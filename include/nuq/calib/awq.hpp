@@ -370,7 +370,8 @@ private:
             case parent_kind::linear: {
                 auto const y =
                     model::linear_output(linear_of(w, p.mapping.balance_modules[0]), x.data(),
-                                         static_cast<std::int64_t>(x.shape(0) * x.shape(1)));
+                                         static_cast<std::int64_t>(x.shape(0) * x.shape(1)),
+                                         ctx.cfg.activations);
                 fn(y.data(), y.size());
                 break;
             }

@@ -19,6 +19,9 @@ struct rope_scaling {
     double original_max_position_embeddings = 8192; ///< llama3
 };
 
+/// The dtype a forward rounds its activations to after every operation (not a config.json key).
+enum class act_dtype { f32, bf16, f16 };
+
 struct config {
     std::string model_type; ///< llama, mistral, qwen2, qwen3
     std::string dtype;      ///< the stored weights' torch dtype ("bfloat16", ...), if given
@@ -35,7 +38,18 @@ struct config {
     bool tie_word_embeddings = false;
     bool attention_bias = false; ///< q/k/v (and for Llama o) carry a bias; always so for Qwen2
     bool qk_norm = false;        ///< Qwen3: RMSNorm over each head of q and k before rotary
+    /// f32 (the default): an fp32 forward, as the reference's perplexity runs. The model's own
+    /// dtype (`activations_of`): as transformers runs a model loaded in bf16/f16, which is how
+    /// llm-compressor calibrates; its Hessians and activation scales see those roundings.
+    act_dtype activations = act_dtype::f32;
 };
+
+/// The activation dtype of a model run in its stored dtype.
+inline act_dtype activations_of(config const& c) {
+    if (c.dtype == "bfloat16") return act_dtype::bf16;
+    if (c.dtype == "float16") return act_dtype::f16;
+    return act_dtype::f32;
+}
 
 namespace detail {
 

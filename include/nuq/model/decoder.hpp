@@ -3,6 +3,9 @@
 // RMSNorm, rotary embeddings (rotate_half convention), grouped-query attention with a causal
 // mask, SiLU-gated MLP, final norm, lm_head or tied embeddings. Hidden states are
 // [batch, seq, hidden] row-major; every sequence starts at position 0 and has no padding.
+// With `config::activations` bf16/f16 it rounds every op's result to that dtype, as torch does
+// for a model loaded in it (attention as torch's CPU sdpa kernel computes it), still computing
+// each op in fp32: the forward llm-compressor calibrates with.
 //
 // Matrix products go through xtensor-blas's cxxblas over OpenBLAS and read the head slices of
 // q/k/v in place through leading dimensions. Several sequences are spread over the cores (BLAS
@@ -77,6 +80,18 @@ template <class Fn> void over_parts(std::int64_t n, std::int64_t part, Fn&& fn) 
     });
 }
 
+/// Rounds x to the activation dtype, as a torch op in that dtype rounds its fp32 result.
+inline float rounded(act_dtype t, float x) {
+    if (t == act_dtype::bf16) return float(bfloat16_t(x));
+    if (t == act_dtype::f16) return float(float16_t(x));
+    return x;
+}
+
+inline void round_all(act_dtype t, float* x, std::int64_t n) {
+    if (t == act_dtype::f32) return;
+    for (std::int64_t i = 0; i < n; ++i) x[i] = rounded(t, x[i]);
+}
+
 /// C[m,n] = A[m,k]·op(B) + beta·C, row-major with leading dimensions; op(B) = Bᵀ (B [n,k])
 /// when `b_transposed`, else B [k,n].
 inline void gemm(bool b_transposed, std::int64_t m, std::int64_t n, std::int64_t k,
@@ -90,20 +105,38 @@ inline void gemm(bool b_transposed, std::int64_t m, std::int64_t n, std::int64_t
                        static_cast<idx>(ldc));
 }
 
-/// y[rows, out] = x[rows, in]·Wᵀ + b, or y += x·Wᵀ + b when `accumulate`.
+/// y[rows, out] = x[rows, in]·Wᵀ + b rounded to `t`.
 inline void apply(linear const& l, float const* x, std::int64_t rows, float* y,
-                  bool accumulate = false) {
+                  act_dtype t = act_dtype::f32) {
     auto const out = static_cast<std::int64_t>(l.weight.shape(0));
     auto const in = static_cast<std::int64_t>(l.weight.shape(1));
-    gemm(true, rows, out, in, x, in, l.weight.data(), in, y, out, accumulate ? 1.0f : 0.0f);
-    if (l.bias.size() == 0) return;
-    for (std::int64_t r = 0; r < rows; ++r)
-        for (std::int64_t j = 0; j < out; ++j) y[r * out + j] += l.bias(j);
+    gemm(true, rows, out, in, x, in, l.weight.data(), in, y, out);
+    if (l.bias.size() != 0)
+        for (std::int64_t r = 0; r < rows; ++r)
+            for (std::int64_t j = 0; j < out; ++j) y[r * out + j] += l.bias(j);
+    round_all(t, y, rows * out);
 }
 
-/// transformers' LlamaRMSNorm: x / sqrt(mean(x²) + eps) · w over rows of `dim` (stride `ld`).
+/// y = x·Wᵀ + b, or the residual y += x·Wᵀ + b when `accumulate` (in fp32 one GEMM; in a
+/// narrower dtype the product is rounded before the sum, as two torch ops are).
+inline void apply_block_output(linear const& l, float const* x, std::int64_t rows, float* y,
+                               bool accumulate, act_dtype t) {
+    auto const n = rows * static_cast<std::int64_t>(l.weight.shape(0));
+    if (!accumulate) return apply(l, x, rows, y, t);
+    if (t == act_dtype::f32 && l.bias.size() == 0) {
+        auto const in = static_cast<std::int64_t>(l.weight.shape(1));
+        auto const out = static_cast<std::int64_t>(l.weight.shape(0));
+        return gemm(true, rows, out, in, x, in, l.weight.data(), in, y, out, 1.0f);
+    }
+    std::vector<float> product(static_cast<std::size_t>(n));
+    apply(l, x, rows, product.data(), t);
+    for (std::int64_t i = 0; i < n; ++i) y[i] = rounded(t, y[i] + product[i]);
+}
+
+/// transformers' LlamaRMSNorm: x / sqrt(mean(x²) + eps) · w over rows of `dim` (stride `ld`);
+/// the normalised x is rounded to `t` before the product with w, as transformers casts it.
 inline void rms_norm(float const* x, float* y, std::int64_t rows, std::int64_t dim,
-                     std::int64_t ld, float const* w, double eps) {
+                     std::int64_t ld, float const* w, double eps, act_dtype t = act_dtype::f32) {
     for (std::int64_t r = 0; r < rows; ++r) {
         float const* xr = x + r * ld;
         float* yr = y + r * ld;
@@ -111,14 +144,15 @@ inline void rms_norm(float const* x, float* y, std::int64_t rows, std::int64_t d
         for (std::int64_t i = 0; i < dim; ++i) sum += xr[i] * xr[i];
         float const inv =
             1.0f / std::sqrt(sum / static_cast<float>(dim) + static_cast<float>(eps));
-        for (std::int64_t i = 0; i < dim; ++i) yr[i] = w[i] * (xr[i] * inv);
+        for (std::int64_t i = 0; i < dim; ++i) yr[i] = rounded(t, w[i] * rounded(t, xr[i] * inv));
     }
 }
 
 } // namespace detail
 
 /// cos and sin of the rotary angles, [seq, head_dim], positions 0..seq-1, in fp32 as
-/// transformers computes them (angles duplicated over both halves).
+/// transformers computes them (angles duplicated over both halves), rounded to the activation
+/// dtype.
 struct rotary {
     xt::xtensor<float, 2> cos, sin;
 };
@@ -160,8 +194,8 @@ inline rotary make_rotary(config const& c, std::int64_t seq) {
     for (std::size_t p = 0; p < n; ++p)
         for (std::size_t i = 0; i < d; ++i) {
             float const angle = static_cast<float>(p) * inv[i % static_cast<std::size_t>(half)];
-            out.cos(p, i) = std::cos(angle);
-            out.sin(p, i) = std::sin(angle);
+            out.cos(p, i) = detail::rounded(c.activations, std::cos(angle));
+            out.sin(p, i) = detail::rounded(c.activations, std::sin(angle));
         }
     return out;
 }
@@ -169,9 +203,9 @@ inline rotary make_rotary(config const& c, std::int64_t seq) {
 namespace detail {
 
 /// In place on `heads` head vectors of each of `rows` rows (row r at position r % seq):
-/// x·cos + rotate_half(x)·sin, rotate_half(x) = [-x₂, x₁].
+/// x·cos + rotate_half(x)·sin, rotate_half(x) = [-x₂, x₁], each op rounded to `t`.
 inline void apply_rotary(float* x, std::int64_t rows, std::int64_t seq, std::int64_t heads,
-                         std::int64_t head_dim, rotary const& rot) {
+                         std::int64_t head_dim, rotary const& rot, act_dtype t) {
     auto const half = head_dim / 2;
     for (std::int64_t r = 0; r < rows; ++r) {
         float const* cs = &rot.cos(static_cast<std::size_t>(r % seq), 0);
@@ -180,8 +214,9 @@ inline void apply_rotary(float* x, std::int64_t rows, std::int64_t seq, std::int
             float* v = x + (r * heads + h) * head_dim;
             for (std::int64_t i = 0; i < half; ++i) {
                 float const x1 = v[i], x2 = v[i + half];
-                v[i] = x1 * cs[i] - x2 * sn[i];
-                v[i + half] = x2 * cs[i + half] + x1 * sn[i + half];
+                v[i] = rounded(t, rounded(t, x1 * cs[i]) - rounded(t, x2 * sn[i]));
+                v[i + half] =
+                    rounded(t, rounded(t, x2 * cs[i + half]) + rounded(t, x1 * sn[i + half]));
             }
         }
     }
@@ -189,9 +224,12 @@ inline void apply_rotary(float* x, std::int64_t rows, std::int64_t seq, std::int
 
 /// Self-attention of `batch` sequences of `seq` positions on their normed hidden states:
 /// out = o_proj(attention(q, k, v)), or out += that when `accumulate` (the residual).
+/// In bf16/f16 as torch's CPU sdpa kernel: scores and softmax in fp32, the unnormalised
+/// probabilities rounded for P·V, the division by their fp32 sum last.
 inline void attention(config const& c, layer_weights const& w, rotary const& rot,
                       float const* normed, std::int64_t batch, std::int64_t seq, float* out,
                       bool accumulate, input_tap const& tap) {
+    auto const t = c.activations;
     auto const rows = batch * seq;
     auto const H = c.hidden_size, hd = c.head_dim, nh = c.num_attention_heads,
                nkv = c.num_key_value_heads;
@@ -201,18 +239,18 @@ inline void attention(config const& c, layer_weights const& w, rotary const& rot
     };
     if (tap) tap(linear_input::qkv, normed, batch, seq, H);
     auto q = buffer(rows * q_dim), k = buffer(rows * kv_dim), v = buffer(rows * kv_dim);
-    apply(w.q, normed, rows, q.data());
-    apply(w.k, normed, rows, k.data());
-    apply(w.v, normed, rows, v.data());
+    apply(w.q, normed, rows, q.data(), t);
+    apply(w.k, normed, rows, k.data(), t);
+    apply(w.v, normed, rows, v.data(), t);
     if (c.qk_norm) {
-        rms_norm(q.data(), q.data(), rows * nh, hd, hd, w.q_norm.data(), c.rms_norm_eps);
-        rms_norm(k.data(), k.data(), rows * nkv, hd, hd, w.k_norm.data(), c.rms_norm_eps);
+        rms_norm(q.data(), q.data(), rows * nh, hd, hd, w.q_norm.data(), c.rms_norm_eps, t);
+        rms_norm(k.data(), k.data(), rows * nkv, hd, hd, w.k_norm.data(), c.rms_norm_eps, t);
     }
-    apply_rotary(q.data(), rows, seq, nh, hd, rot);
-    apply_rotary(k.data(), rows, seq, nkv, hd, rot);
+    apply_rotary(q.data(), rows, seq, nh, hd, rot, t);
+    apply_rotary(k.data(), rows, seq, nkv, hd, rot, t);
 
     auto attn = buffer(rows * q_dim);
-    auto scores = buffer(seq * seq);
+    auto scores = buffer(seq * seq), sums = buffer(seq);
     float const scale = 1.0f / std::sqrt(static_cast<float>(hd));
     auto const group = nh / nkv;
     for (std::int64_t b = 0; b < batch; ++b)
@@ -227,29 +265,38 @@ inline void attention(config const& c, layer_weights const& w, rotary const& rot
                 for (std::int64_t j = 0; j <= i; ++j) top = std::max(top, s[j] * scale);
                 float sum = 0.0f;
                 for (std::int64_t j = 0; j <= i; ++j) sum += s[j] = std::exp(s[j] * scale - top);
-                for (std::int64_t j = 0; j <= i; ++j) s[j] /= sum;
+                if (t == act_dtype::f32)
+                    for (std::int64_t j = 0; j <= i; ++j) s[j] /= sum;
+                else
+                    for (std::int64_t j = 0; j <= i; ++j) s[j] = rounded(t, s[j]);
+                sums[i] = sum;
                 std::fill(s + i + 1, s + seq, 0.0f);
             }
-            gemm(false, seq, hd, seq, scores.data(), seq, v.data() + kv_off, kv_dim,
-                 attn.data() + b * seq * q_dim + h * hd, q_dim);
+            auto* oh = attn.data() + b * seq * q_dim + h * hd;
+            gemm(false, seq, hd, seq, scores.data(), seq, v.data() + kv_off, kv_dim, oh, q_dim);
+            if (t != act_dtype::f32)
+                for (std::int64_t i = 0; i < seq; ++i)
+                    for (std::int64_t d = 0; d < hd; ++d)
+                        oh[i * q_dim + d] = rounded(t, oh[i * q_dim + d] / sums[i]);
         }
     if (tap) tap(linear_input::o, attn.data(), batch, seq, q_dim);
-    apply(w.o, attn.data(), rows, out, accumulate);
+    apply_block_output(w.o, attn.data(), rows, out, accumulate, t);
 }
 
 /// SiLU-gated MLP on normed hidden states: out = down(silu(gate(x)) · up(x)), or out += that.
 inline void mlp(config const& c, layer_weights const& w, float const* normed, std::int64_t batch,
                 std::int64_t seq, float* out, bool accumulate, input_tap const& tap) {
+    auto const t = c.activations;
     auto const rows = batch * seq;
     auto const I = c.intermediate_size;
     if (tap) tap(linear_input::gate_up, normed, batch, seq, c.hidden_size);
     std::vector<float> gate(static_cast<std::size_t>(rows * I)), up(gate.size());
-    apply(w.gate, normed, rows, gate.data());
-    apply(w.up, normed, rows, up.data());
+    apply(w.gate, normed, rows, gate.data(), t);
+    apply(w.up, normed, rows, up.data(), t);
     for (std::int64_t j = 0; j < rows * I; ++j)
-        gate[j] = gate[j] / (1.0f + std::exp(-gate[j])) * up[j];
+        gate[j] = rounded(t, rounded(t, gate[j] / (1.0f + std::exp(-gate[j]))) * up[j]);
     if (tap) tap(linear_input::down, gate.data(), batch, seq, I);
-    apply(w.down, gate.data(), rows, out, accumulate);
+    apply_block_output(w.down, gate.data(), rows, out, accumulate, t);
 }
 
 /// One decoder layer on `batch` sequences of `seq` positions, hidden [batch·seq, hidden].
@@ -259,9 +306,11 @@ inline void decoder_layer_chunk(config const& c, layer_weights const& w, rotary 
     auto const rows = batch * seq;
     auto const H = c.hidden_size;
     std::vector<float> normed(static_cast<std::size_t>(rows * H));
-    rms_norm(hidden, normed.data(), rows, H, H, w.input_norm.data(), c.rms_norm_eps);
+    rms_norm(hidden, normed.data(), rows, H, H, w.input_norm.data(), c.rms_norm_eps,
+             c.activations);
     attention(c, w, rot, normed.data(), batch, seq, hidden, true, tap);
-    rms_norm(hidden, normed.data(), rows, H, H, w.post_attention_norm.data(), c.rms_norm_eps);
+    rms_norm(hidden, normed.data(), rows, H, H, w.post_attention_norm.data(), c.rms_norm_eps,
+             c.activations);
     mlp(c, w, normed.data(), batch, seq, hidden, true, tap);
 }
 
@@ -315,7 +364,7 @@ inline xt::xtensor<float, 3> attention_input(config const& c, layer_weights cons
     xt::xtensor<float, 3> out = xt::empty<float>(hidden.shape());
     auto const rows = static_cast<std::int64_t>(hidden.size()) / c.hidden_size;
     detail::rms_norm(hidden.data(), out.data(), rows, c.hidden_size, c.hidden_size,
-                     w.input_norm.data(), c.rms_norm_eps);
+                     w.input_norm.data(), c.rms_norm_eps, c.activations);
     return out;
 }
 
@@ -350,12 +399,14 @@ inline xt::xtensor<float, 3> mlp_output(config const& c, layer_weights const& w,
     return out;
 }
 
-/// One Linear's output x·Wᵀ + b for inputs [rows, in] (AWQ's parent when it is the Linear).
-inline std::vector<float> linear_output(linear const& l, float const* x, std::int64_t rows) {
+/// One Linear's output x·Wᵀ + b for inputs [rows, in] (AWQ's parent when it is the Linear),
+/// rounded to the activation dtype `t`.
+inline std::vector<float> linear_output(linear const& l, float const* x, std::int64_t rows,
+                                        act_dtype t = act_dtype::f32) {
     std::vector<float> y(static_cast<std::size_t>(rows) * l.weight.shape(0));
     detail::over_parts(rows, 4096, [&](std::int64_t r, std::int64_t n) {
         detail::apply(l, x + r * static_cast<std::int64_t>(l.weight.shape(1)), n,
-                      y.data() + r * static_cast<std::int64_t>(l.weight.shape(0)));
+                      y.data() + r * static_cast<std::int64_t>(l.weight.shape(0)), t);
     });
     return y;
 }

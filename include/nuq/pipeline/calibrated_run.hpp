@@ -7,7 +7,8 @@
 //   basic       every layer's calibration pass on the unmodified model, then one epoch end
 //               for all layers (no propagation of changes).
 // Only the current layer's weights are held (basic: every layer's, as the reference), plus
-// the cached hidden states of the calibration samples.
+// the cached hidden states of the calibration samples. The forward runs in the model's dtype
+// (bf16 activations for a bf16 checkpoint), as llm-compressor calibrates.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -62,7 +63,8 @@ inline void calibrated_run(model::weights const& w, calibration_batches const& d
                            std::vector<layer_step*> const& steps, run_kind kind,
                            calib::weight_args_fn const& weight_args, calibration_state& state,
                            std::ostream* log, std::string const& what) {
-    auto const& c = w.cfg();
+    auto c = w.cfg();
+    c.activations = model::activations_of(c); // the model's dtype, as the reference calibrates
     auto const rot = model::make_rotary(c, data.longest);
     auto const type = weight_dtype_of(c);
     std::vector<xt::xtensor<float, 3>> hidden;

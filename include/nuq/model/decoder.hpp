@@ -183,11 +183,12 @@ inline rotary make_rotary(config const& c, std::int64_t seq) {
             f = (1 - smooth) * scaled / factor + smooth * scaled;
         }
     }
-    // transformers keeps inv_freq as a buffer, which loading in bf16/f16 rounds to that dtype
-    // (then widened when the model runs in fp32); the reference logits carry that rounding.
-    if (c.dtype == "bfloat16")
+    // The fp32 forward reproduces the reference's fp32 logits (tests/data/model), whose
+    // inv_freq was rounded to the checkpoint's dtype; transformers 5 running a model in bf16
+    // keeps inv_freq in fp32 (tests/data/model/tiny-llama-sotu.bf16.safetensors).
+    if (c.activations == act_dtype::f32 && c.dtype == "bfloat16")
         for (auto& f : inv) f = float(bfloat16_t(f));
-    else if (c.dtype == "float16")
+    else if (c.activations == act_dtype::f32 && c.dtype == "float16")
         for (auto& f : inv) f = float(float16_t(f));
     auto const n = static_cast<std::size_t>(seq), d = static_cast<std::size_t>(c.head_dim);
     rotary out{xt::empty<float>({n, d}), xt::empty<float>({n, d})};

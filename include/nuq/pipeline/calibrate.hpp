@@ -7,6 +7,7 @@
 //   basic                      one run on the unmodified model, one epoch end at the end.
 // Data-free modifiers (weight-only RTN) need no run: their qparams come from the final
 // weights when the checkpoint is written.
+#include <filesystem>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -28,12 +29,16 @@ inline bool modifier_needs_data(recipe::plan const& plan, std::size_t mi) {
     return true;
 }
 
-/// Runs the calibrated pipeline `pipeline` ("independent", "sequential" or "basic").
+/// Runs the calibrated pipeline `pipeline` ("independent", "sequential" or "basic"). The
+/// tensors it changes wait for the writer in a scratch file in `scratch`.
 inline calibration_state calibrate(recipe::plan const& plan, model::weights const& w,
                                    calibration_batches const& data, std::string const& pipeline,
                                    std::vector<std::string> const& module_names,
-                                   std::ostream* log, bool keep_for_report = false) {
+                                   std::ostream* log, bool keep_for_report = false,
+                                   std::filesystem::path const& scratch =
+                                       std::filesystem::temp_directory_path()) {
     calibration_state state;
+    state.tensors = changed_tensors(scratch);
     state.keep_for_report = keep_for_report;
     auto const type = weight_dtype_of(w.cfg());
     calib::weight_args_fn const weight_args = [&plan](std::string const& module) {

@@ -12,6 +12,7 @@
 #include "nuq/calib/input_qparams.hpp"
 #include "nuq/calib/layer_modules.hpp"
 #include "nuq/model/weights.hpp"
+#include "nuq/pipeline/changed_tensors.hpp"
 #include "nuq/quant/quantized_weight.hpp"
 
 namespace nuq::pipeline {
@@ -31,8 +32,8 @@ struct calibration_report {
 
 struct calibration_state {
     /// Replaced tensors (full names, e.g. "model.layers.0.input_layernorm.weight"); each value
-    /// exact in the tensor's stored dtype.
-    std::map<std::string, std::vector<float>> tensors;
+    /// exact in the tensor's stored dtype. On disk, not in memory.
+    changed_tensors tensors;
     std::map<std::string, quantized_weight> fixed_qparams; ///< by module: GPTQ's
     std::map<std::string, calib::input_qparams> inputs;    ///< by module: calibrated inputs
     std::map<std::string, calibration_report> reports;          ///< by module
@@ -69,9 +70,8 @@ inline model::layer_weights load_layer(model::weights const& w, std::int64_t i,
                                        calibration_state const& state) {
     auto layer = w.layer(i);
     for_each_layer_tensor(layer, calib::layer_prefix(i), [&](std::string const& name, auto& t) {
-        auto const it = state.tensors.find(name);
-        if (it != state.tensors.end() && t.size() == it->second.size())
-            std::copy(it->second.begin(), it->second.end(), t.begin());
+        auto const v = state.tensors.get(name);
+        if (v && t.size() == v->size()) std::copy(v->begin(), v->end(), t.begin());
     });
     return layer;
 }
@@ -87,7 +87,7 @@ inline void record_changes(std::int64_t i, model::layer_weights const& before,
     for_each_layer_tensor(after, calib::layer_prefix(i), [&](std::string const& name, auto const& t) {
         auto const& a = old[k++].second;
         if (!a.empty() && !std::equal(a.begin(), a.end(), t.begin(), t.end()))
-            state.tensors[name].assign(t.begin(), t.end());
+            state.tensors.put(name, std::vector<float>(t.begin(), t.end()));
     });
 }
 

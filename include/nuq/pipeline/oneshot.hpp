@@ -92,9 +92,9 @@ inline float weight_absmax(tensor_ref const& t, std::string const& where, int th
 inline tensor_ref weight_source(io::checkpoint const& ck, calibration_state const& state,
                                 std::string const& name, tensor& owned) {
     auto const t = ck.tensor(name);
-    auto const it = state.tensors.find(name);
-    if (it == state.tensors.end()) return tensor_ref(t.type, t.shape, t.bytes);
-    owned = format::encode_floats(name, t.type, t.shape, it->second);
+    auto const v = state.tensors.get(name);
+    if (!v) return tensor_ref(t.type, t.shape, t.bytes);
+    owned = format::encode_floats(name, t.type, t.shape, *v);
     return tensor_ref(owned);
 }
 
@@ -285,7 +285,8 @@ inline oneshot_result oneshot(oneshot_options const& o) {
         std::vector<std::string> module_names;
         for (auto const& name : ck.names())
             if (name.ends_with(".weight")) module_names.push_back(name.substr(0, name.size() - 7));
-        res.calibration = calibrate(plan, w, batches, res.pipeline, module_names, o.log, o.report);
+        res.calibration = calibrate(plan, w, batches, res.pipeline, module_names, o.log, o.report,
+                                    std::filesystem::absolute(o.output).parent_path());
         if (o.log)
             for (auto const& warning : res.calibration.warnings) *o.log << "warning: " << warning << "\n";
     }

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "random_weight.hpp"
 #include "gemm_peak.hpp"
 #include "nuq/calib/gptq.hpp"
 #include "nuq/calib/hessian.hpp"
@@ -53,13 +54,7 @@ xt::xtensor<float, 2> const& layer_hessian() {
 }
 
 std::vector<nuq::bfloat16_t> const& layer_weight() {
-    static std::vector<nuq::bfloat16_t> const w = [] {
-        std::vector<nuq::bfloat16_t> v(static_cast<std::size_t>(rows * cols));
-        std::mt19937 rng(1);
-        std::normal_distribution<float> nd(0.0f, 0.02f);
-        for (auto& x : v) x = nuq::bfloat16_t(nd(rng));
-        return v;
-    }();
+    static auto const w = random_bf16_weight(rows, cols);
     return w;
 }
 

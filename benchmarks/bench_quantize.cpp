@@ -17,6 +17,7 @@
 #include <variant>
 #include <vector>
 
+#include "random_weight.hpp"
 #include "bandwidth.hpp"
 #include "nuq/format/infer_format.hpp"
 #include "nuq/format/packer.hpp"
@@ -28,13 +29,7 @@ namespace {
 constexpr std::int64_t rows = 4096, cols = 14336;
 
 std::vector<nuq::bfloat16_t> const& weight() {
-    static std::vector<nuq::bfloat16_t> const w = [] {
-        std::vector<nuq::bfloat16_t> v(static_cast<std::size_t>(rows * cols));
-        std::mt19937 rng(1);
-        std::normal_distribution<float> nd(0.0f, 0.02f);
-        for (auto& x : v) x = nuq::bfloat16_t(nd(rng));
-        return v;
-    }();
+    static auto const w = random_bf16_weight(rows, cols);
     return w;
 }
 

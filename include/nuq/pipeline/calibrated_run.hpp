@@ -7,8 +7,8 @@
 //   basic       every layer's calibration pass on the unmodified model, then one epoch end
 //               for all layers (no propagation of changes).
 // Only the current layer's weights are held (basic: every layer's, as the reference), plus
-// the cached hidden states of the calibration samples. The forward runs in the model's dtype
-// (bf16 activations for a bf16 checkpoint), as llm-compressor calibrates.
+// the cached hidden states of the calibration samples (hidden_cache). The forward runs in the
+// model's dtype (bf16 activations for a bf16 checkpoint), as llm-compressor calibrates.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -19,6 +19,7 @@
 #include "nuq/calib/dataset.hpp"
 #include "nuq/model/decoder.hpp"
 #include "nuq/pipeline/calibration_state.hpp"
+#include "nuq/pipeline/hidden_cache.hpp"
 #include "nuq/pipeline/layer_step.hpp"
 
 namespace nuq::pipeline {
@@ -67,10 +68,21 @@ inline void calibrated_run(model::weights const& w, calibration_batches const& d
     c.activations = model::activations_of(c); // the model's dtype, as the reference calibrates
     auto const rot = model::make_rotary(c, data.longest);
     auto const type = weight_dtype_of(c);
-    std::vector<xt::xtensor<float, 3>> hidden;
+    // Cached in the forward's chunks of sequences, so that only one chunk is ever in fp32.
+    hidden_cache hidden(c.activations);
     {
         auto const table = w.embed_tokens();
-        for (auto const& b : data.batches) hidden.push_back(model::embed(table, b));
+        for (auto const& b : data.batches) {
+            auto const n = b.shape(0), len = b.shape(1);
+            auto const part = static_cast<std::size_t>(
+                model::detail::chunk_sequences(static_cast<std::int64_t>(len)));
+            for (std::size_t s0 = 0; s0 < n; s0 += part) {
+                auto const rows = std::min(part, n - s0);
+                xt::xtensor<std::int64_t, 2> chunk = xt::empty<std::int64_t>({rows, len});
+                std::copy_n(b.data() + s0 * len, rows * len, chunk.data());
+                hidden.push_back(model::embed(table, chunk));
+            }
+        }
     }
     bool const changes = std::any_of(steps.begin(), steps.end(),
                                      [](layer_step const* s) { return s->changes_weights(); });
@@ -92,18 +104,19 @@ inline void calibrated_run(model::weights const& w, calibration_batches const& d
                                 type};
         for (auto* s : steps) s->begin_layer(ctx);
         bool const recompute = sequential && changes;
-        for (auto& h : hidden) {
-            if (!recompute) {
-                model::run_layer(c, layer, rot, h, tap);
-                continue;
-            }
-            auto scratch = h; // the calibration pass; its outputs are not propagated
-            model::run_layer(c, layer, rot, scratch, tap);
+        for (std::size_t b = 0; b < hidden.size(); ++b) {
+            auto h = hidden.get(b);
+            model::run_layer(c, layer, rot, h, tap);
+            if (!recompute) hidden.set(b, h); // else the calibration pass is not propagated
         }
         if (sequential) {
             epoch_end(ctx, layer);
             if (recompute && i + 1 < c.num_hidden_layers)
-                for (auto& h : hidden) model::run_layer(c, layer, rot, h); // propagation
+                for (std::size_t b = 0; b < hidden.size(); ++b) { // propagation
+                    auto h = hidden.get(b);
+                    model::run_layer(c, layer, rot, h);
+                    hidden.set(b, h);
+                }
         } else {
             held.push_back(std::move(layer));
         }

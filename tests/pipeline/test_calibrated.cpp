@@ -11,7 +11,6 @@
 #include <iostream>
 #include <iterator>
 #include <string>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -223,7 +222,8 @@ TEST_CASE("GPTQ W4A16 gives layer 0 the reference GPTQ's weights and beats RTN",
     // re-stated in torch on transformers' bf16 forward (scripts/reference/gptq_w4a16.py; its
     // whole-model perplexity 3.110110 is llm-compressor's 3.1101). Layer 0's q/k/v inputs are
     // the normed embeddings, the same bits in both forwards, so GPTQ must give the same
-    // weights; one row of k_proj parts on a rounding tie of the fp32 Hessian sums.
+    // weights (measured: q and v all equal, k all but one row, parted by the fp32 Hessian
+    // sums' order; the bar leaves room for a few such rows on other BLAS kernels).
     auto const out = scratch("gptq-w4a16");
     auto o = options(NUQ_TEST_DATA "/../../examples/recipes/gptq_w4a16.yaml", out);
     nuq::pipeline::oneshot(o);
@@ -231,9 +231,9 @@ TEST_CASE("GPTQ W4A16 gives layer 0 the reference GPTQ's weights and beats RTN",
     nuq::model::weights const w(ck);
     auto const layer = w.layer(0);
     nuq::io::safetensors_file const ref(golden / "gptq_w4a16_layer0.safetensors");
-    for (auto const& [name, got, exact] :
-         {std::tuple{"q_proj", &layer.q.weight, true}, std::tuple{"v_proj", &layer.v.weight, true},
-          std::tuple{"k_proj", &layer.k.weight, false}}) {
+    for (auto const& [name, got] :
+         {std::pair{"q_proj", &layer.q.weight}, std::pair{"v_proj", &layer.v.weight},
+          std::pair{"k_proj", &layer.k.weight}}) {
         auto const expected = nuq::format::decode_floats(
             nuq::pipeline::detail::ref_of(ref.tensor(std::string("model.layers.0.self_attn.") +
                                                      name + ".weight")),
@@ -243,7 +243,7 @@ TEST_CASE("GPTQ W4A16 gives layer 0 the reference GPTQ's weights and beats RTN",
         for (std::size_t i = 0; i < expected.size(); ++i) same += got->data()[i] == expected[i];
         double const fraction = double(same) / double(expected.size());
         std::cout << "layer 0 " << name << ": " << fraction * 100 << " % of weights equal\n";
-        CHECK(fraction >= (exact ? 1.0 : 0.99));
+        CHECK(fraction >= 0.99);
     }
     // The perplexity: llm-compressor 3.1101, the bar 3.1132. Deeper layers see nuq's
     // bf16 forward, which matches transformers' to about one bf16 step (test_bf16_forward), and

@@ -58,53 +58,47 @@ struct layer_run {
     model::layer_weights before, after; ///< its weights before and after end_layer
 };
 
-/// The sequential pipeline around transform `t` over every layer: begin_layer, a calibration
+/// The tap that hands every Linear input to transform `t`.
+template <class Transform> model::input_tap observer_of(Transform& t) {
+    return [&t](model::linear_input in, float const* x, std::int64_t batch, std::int64_t seq,
+                std::int64_t cols) { t.observe(in, x, batch, seq, cols); };
+}
+
+enum class pipeline_order { sequential, basic };
+
+/// The pipeline around transform `t` over every layer. sequential: begin_layer, a calibration
 /// pass whose tap calls observe, end_layer, then propagation through the smoothed layer.
+/// basic: every layer begun and calibrated (the hidden states flowing through the unsmoothed
+/// layers), then every layer's end.
 template <class Transform>
 std::vector<layer_run> run_layers(Transform& t, model::weights const& w,
                                   xt::xtensor<std::int64_t, 2> const& tokens, dtype type,
-                                  calib::weight_args_fn const& args = {}) {
+                                  calib::weight_args_fn const& args = {},
+                                  pipeline_order order = pipeline_order::sequential) {
     auto const& c = w.cfg();
     auto const rot = model::make_rotary(c, static_cast<std::int64_t>(tokens.shape(1)));
     auto hidden = model::embed(w.embed_tokens(), tokens);
+    auto const context = [&](std::int64_t i) {
+        return calib::layer_context{c, i, calib::layer_prefix(i), rot, args, type};
+    };
     std::vector<layer_run> runs;
     for (std::int64_t i = 0; i < c.num_hidden_layers; ++i) {
-        calib::layer_context const ctx{c, i, calib::layer_prefix(i), rot, args, type};
         layer_run r{hidden, w.layer(i), w.layer(i)};
+        auto const ctx = context(i);
         t.begin_layer(ctx);
-        auto calibration = hidden;
-        model::run_layer(c, r.after, rot, calibration,
-                         [&](model::linear_input in, float const* x, std::int64_t batch,
-                             std::int64_t seq,
-                             std::int64_t cols) { t.observe(in, x, batch, seq, cols); });
-        t.end_layer(ctx, r.after);
-        model::run_layer(c, r.after, rot, hidden);
+        if (order == pipeline_order::basic) {
+            model::run_layer(c, r.before, rot, hidden, observer_of(t));
+        } else {
+            auto calibration = hidden;
+            model::run_layer(c, r.after, rot, calibration, observer_of(t));
+            t.end_layer(ctx, r.after);
+            model::run_layer(c, r.after, rot, hidden);
+        }
         runs.push_back(std::move(r));
     }
-    return runs;
-}
-
-/// The basic pipeline's order around transform `t`: every layer begun and calibrated (the
-/// hidden states flowing through the unsmoothed layers), then every layer's end.
-template <class Transform>
-std::vector<layer_run> run_layers_basic(Transform& t, model::weights const& w,
-                                        xt::xtensor<std::int64_t, 2> const& tokens, dtype type,
-                                        calib::weight_args_fn const& args = {}) {
-    auto const& c = w.cfg();
-    auto const rot = model::make_rotary(c, static_cast<std::int64_t>(tokens.shape(1)));
-    auto hidden = model::embed(w.embed_tokens(), tokens);
-    std::vector<layer_run> runs;
-    for (std::int64_t i = 0; i < c.num_hidden_layers; ++i) {
-        runs.push_back({hidden, w.layer(i), w.layer(i)});
-        t.begin_layer({c, i, calib::layer_prefix(i), rot, args, type});
-        model::run_layer(c, runs.back().before, rot, hidden,
-                         [&](model::linear_input in, float const* x, std::int64_t batch,
-                             std::int64_t seq,
-                             std::int64_t cols) { t.observe(in, x, batch, seq, cols); });
-    }
-    for (std::int64_t i = 0; i < c.num_hidden_layers; ++i)
-        t.end_layer({c, i, calib::layer_prefix(i), rot, args, type},
-                    runs[static_cast<std::size_t>(i)].after);
+    if (order == pipeline_order::basic)
+        for (std::int64_t i = 0; i < c.num_hidden_layers; ++i)
+            t.end_layer(context(i), runs[static_cast<std::size_t>(i)].after);
     return runs;
 }
 

@@ -210,7 +210,8 @@ TEST_CASE("smoothquant in the basic pipeline's order: all layers begun, then all
     nuq::calib::smoothquant sequential(modifier(), w.cfg(), names),
         basic(modifier(), w.cfg(), names);
     auto const a = nuq::test::run_layers(sequential, w, tokens, nuq::dtype::float32);
-    auto const b = nuq::test::run_layers_basic(basic, w, tokens, nuq::dtype::float32);
+    auto const b = nuq::test::run_layers(basic, w, tokens, nuq::dtype::float32, {},
+                                         nuq::test::pipeline_order::basic);
     REQUIRE(basic.report().size() == 12);
     // each layer saw its own inputs: the same as the sequential run's up to fp32 rounding of
     // the smoothed layers before it

@@ -1,0 +1,2 @@
+#pragma once
+// check_layers fixture (bad): core, includes nothing.

@@ -1,0 +1,2 @@
+#pragma once
+#include "nuq/io/missing.hpp"  // no such header

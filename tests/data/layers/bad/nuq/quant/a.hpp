@@ -1,0 +1,3 @@
+#pragma once
+// a.hpp and b.hpp include each other: an include cycle.
+#include "nuq/quant/b.hpp"

@@ -1,0 +1,3 @@
+#pragma once
+#include "nuq/error.hpp"
+#include "nuq/quant/a.hpp"

@@ -1,0 +1,3 @@
+#pragma once
+// widgets is not in the table of layers.
+#include "nuq/error.hpp"

@@ -1,0 +1,3 @@
+#pragma once
+#include "nuq/numeric/half.hpp"  // through quant
+#include "nuq/quant/scheme.hpp"

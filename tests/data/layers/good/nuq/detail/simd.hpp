@@ -1,0 +1,2 @@
+#pragma once
+#include "nuq/numeric/half.hpp"  // core may use numeric

@@ -1,0 +1,3 @@
+#pragma once
+#include "nuq/detail/simd.hpp"
+#include "nuq/numeric/half.hpp"

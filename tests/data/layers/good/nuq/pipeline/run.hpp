@@ -1,0 +1,3 @@
+#pragma once
+#include "nuq/calib/gptq.hpp"
+#include "nuq/kernels/row.hpp"  // through calib, quant

@@ -19,7 +19,7 @@
 
 #include "random_weight.hpp"
 #include "bandwidth.hpp"
-#include "nuq/format/infer_format.hpp"
+#include "nuq/quant/infer_format.hpp"
 #include "nuq/format/packer.hpp"
 #include "nuq/quant/make_quantizer.hpp"
 #include "nuq/quant/presets.hpp"

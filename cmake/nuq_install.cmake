@@ -2,7 +2,8 @@
 # find_package(nuq) works from the install prefix.
 include(CMakePackageConfigHelpers)
 install(DIRECTORY include/nuq DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS nuq EXPORT nuq-targets)
+install(TARGETS nuq nuq_headers EXPORT nuq-targets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(EXPORT nuq-targets NAMESPACE nuq:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/nuq)
 configure_package_config_file(cmake/nuq-config.cmake.in
   ${CMAKE_CURRENT_BINARY_DIR}/nuq-config.cmake

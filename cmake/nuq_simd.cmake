@@ -1,6 +1,7 @@
-# nuq_simd (alias nuq::simd): nuq's SIMD kernels compiled once per architecture, for run-time
-# dispatch (include/nuq/detail/simd_dispatch.hpp explains the mechanism). nuq::nuq stays
-# header-only; only code that calls nuq::simd::dispatch links nuq::simd.
+# nuq's SIMD kernels compiled once per architecture, for run-time dispatch
+# (include/nuq/detail/simd_dispatch.hpp explains the mechanism): NUQ_SIMD_OBJECTS lists the
+# objects that nuq_library.cmake puts into the nuq library, and nuq_simd_check(<target>) checks
+# their symbols after <target> is built.
 #
 # Every src/simd/*.cpp is compiled once per arch below, with that arch's flags and
 # NUQ_SIMD_ARCH_INDEX=<index>. The index order, and the xsimd type each index names, must be
@@ -70,7 +71,7 @@ set(_nuq_simd_objects)
 math(EXPR _nuq_simd_last "${_nuq_simd_arch_count} - 1")
 foreach(_i RANGE ${_nuq_simd_last})
   add_library(nuq_simd_arch${_i} OBJECT ${_nuq_simd_sources})
-  target_link_libraries(nuq_simd_arch${_i} PRIVATE nuq::nuq nuq_warnings)
+  target_link_libraries(nuq_simd_arch${_i} PRIVATE nuq_headers nuq_warnings)
   target_compile_definitions(nuq_simd_arch${_i} PRIVATE NUQ_SIMD_ARCH_INDEX=${_i})
   # No a*b+c contraction into FMA: kernels then round the same way on every arch. Always
   # optimized: at -O0 GCC emits xsimd's helpers out of line even under [[gnu::flatten]], and
@@ -80,18 +81,16 @@ foreach(_i RANGE ${_nuq_simd_last})
   list(APPEND _nuq_simd_objects $<TARGET_OBJECTS:nuq_simd_arch${_i}>)
 endforeach()
 
-add_library(nuq_simd STATIC ${_nuq_simd_objects})
-add_library(nuq::simd ALIAS nuq_simd)
-target_link_libraries(nuq_simd PUBLIC nuq::nuq)
-# Code that links nuq::simd runs nuq's kernels through run-time dispatch (nuq/kernels/invoke.hpp).
-target_compile_definitions(nuq_simd INTERFACE NUQ_SIMD_DISPATCH=1)
-set_target_properties(nuq_simd PROPERTIES LINKER_LANGUAGE CXX)
+set(NUQ_SIMD_OBJECTS ${_nuq_simd_objects})
 
-foreach(_i RANGE ${_nuq_simd_last})
-  if(_nuq_simd_arch${_i}_flags)
-    add_custom_command(TARGET nuq_simd POST_BUILD
-      COMMAND ${CMAKE_COMMAND} -DNUQ_SIMD_CHECK_INDEX=${_i} -P ${CMAKE_CURRENT_LIST_FILE}
-              -- ${CMAKE_NM} $<TARGET_OBJECTS:nuq_simd_arch${_i}>
-      COMMAND_EXPAND_LISTS VERBATIM)
-  endif()
-endforeach()
+function(nuq_simd_check target)
+  foreach(_i RANGE ${_nuq_simd_last})
+    if(_nuq_simd_arch${_i}_flags)
+      add_custom_command(TARGET ${target} POST_BUILD
+        COMMAND ${CMAKE_COMMAND} -DNUQ_SIMD_CHECK_INDEX=${_i} -P ${_nuq_simd_file}
+                -- ${CMAKE_NM} $<TARGET_OBJECTS:nuq_simd_arch${_i}>
+        COMMAND_EXPAND_LISTS VERBATIM)
+    endif()
+  endforeach()
+endfunction()
+set(_nuq_simd_file ${CMAKE_CURRENT_LIST_FILE})

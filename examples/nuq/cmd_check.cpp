@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "nuq/pipeline/check_checkpoint.hpp"
-#include "nuq/recipe/check.hpp"
+#include "nuq/check/checkpoint_rules.hpp"
+#include "nuq/check/plan_rules.hpp"
 
 namespace nuq::cli {
 

@@ -24,7 +24,7 @@ struct oneshot_args {
 /// --report: per quantized Linear, what was done and how close it stayed.
 void write_report(std::string const& path, pipeline::oneshot_result const& r) {
     nlohmann::ordered_json modules = nlohmann::ordered_json::object();
-    for (auto const& [name, m] : r.calibration.reports) {
+    for (auto const& [name, m] : r.reports) {
         if (m.scheme.empty()) continue; // smoothed but not quantized
         nlohmann::ordered_json j;
         j["scheme"] = m.scheme;
@@ -46,7 +46,7 @@ void write_report(std::string const& path, pipeline::oneshot_result const& r) {
     root["calibration_samples"] = r.calibration_samples;
     root["calibration_tokens"] = r.calibration_tokens;
     root["seconds"] = r.seconds;
-    root["warnings"] = r.calibration.warnings;
+    root["warnings"] = r.warnings;
     root["modules"] = std::move(modules);
     std::ofstream f(path);
     f << root.dump(2) << "\n";

@@ -19,7 +19,7 @@
 #include "io/io_test_util.hpp"
 #include "nuq/io/safetensors_reader.hpp"
 #include "nuq/io/safetensors_writer.hpp"
-#include "nuq/pipeline/check_checkpoint.hpp"
+#include "nuq/check/checkpoint_rules.hpp"
 #include "nuq/tensor.hpp"
 
 namespace nr = nuq::recipe;

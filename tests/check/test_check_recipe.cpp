@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nuq/error.hpp"
-#include "nuq/recipe/check.hpp"
+#include "nuq/check/plan_rules.hpp"
 #include "nuq/recipe/parse.hpp"
 #include "nuq/recipe/resolve.hpp"
 

@@ -9,13 +9,13 @@
 #include <nlohmann/json.hpp>
 
 #include "nuq/io/checkpoint.hpp"
-#include "nuq/model/byte_tokens.hpp"
+#include "nuq/tokenizer/byte_tokens.hpp"
 #include "nuq/model/perplexity.hpp"
 
 TEST_CASE("perplexity on sotu_eval matches the reference within 0.1 %", "[model]") {
     std::ifstream f(NUQ_TEST_DATA "/model/ppl.json");
     auto const golden = nlohmann::json::parse(f).at("results");
-    auto const ids = nuq::model::read_byte_tokens(NUQ_TEST_DATA "/corpus/sotu_eval.txt");
+    auto const ids = nuq::tokenizer::read_byte_tokens(NUQ_TEST_DATA "/corpus/sotu_eval.txt");
     auto const name = GENERATE(as<std::string>{}, "unquantized", "int4_int8",
                                "fp8_multiple_strategies", "nvfp4a16_fp8", "w8a8_int8");
     auto const dir = name == "unquantized"
@@ -38,7 +38,7 @@ TEST_CASE("perplexity on sotu_eval matches the reference within 0.1 %", "[model]
 TEST_CASE("perplexity windows: whole windows every stride, at most max_windows", "[model]") {
     nuq::io::checkpoint const ck(NUQ_TEST_DATA "/../../examples/data/tiny-llama-sotu");
     nuq::model::weights const w(ck);
-    auto const ids = nuq::model::byte_tokens("The State of the Union is strong. We will act.");
+    auto const ids = nuq::tokenizer::byte_tokens("The State of the Union is strong. We will act.");
     nuq::model::perplexity_options o;
     o.seq_len = 16;
     o.stride = 8;

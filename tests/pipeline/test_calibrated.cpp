@@ -21,8 +21,10 @@
 #include "nuq/io/checkpoint.hpp"
 #include "nuq/io/safetensors_reader.hpp"
 #include "nuq/model/perplexity.hpp"
-#include "nuq/pipeline/check_checkpoint.hpp"
+#include "nuq/check/checkpoint_rules.hpp"
+#include "nuq/pipeline/calibration_state.hpp"
 #include "nuq/pipeline/oneshot.hpp"
+#include "nuq/reader/checkpoint_layout.hpp"
 #include "support/test_helpers.hpp"
 
 namespace fs = std::filesystem;
@@ -86,7 +88,7 @@ TEST_CASE("calibrated oneshot reproduces the reference's calibrated checkpoints"
             ++same;
             continue;
         }
-        auto const mine = nuq::format::decode_floats(nuq::pipeline::detail::ref_of(t), tensor)[0];
+        auto const mine = nuq::format::decode_floats(nuq::reader::ref_of(t), tensor)[0];
         double const ref = act[tensor]["values"][0].get<double>();
         double const rel = std::abs(mine / ref - 1);
         worst = std::max(worst, rel);
@@ -171,7 +173,7 @@ TEST_CASE("GPTQ and AWQ recover what round-to-nearest loses, as llm-compressor's
     CHECK(gptq <= 3.1212);
     CHECK(gptq < 3.1288); // better than its RTN (the golden int4_int8 checkpoint)
     int reported = 0;
-    for (auto const& [name, r] : gptq_res.calibration.reports) {
+    for (auto const& [name, r] : gptq_res.reports) {
         INFO(name);
         CHECK(r.algorithm == "GPTQ");
         REQUIRE(r.gptq_loss);
@@ -183,13 +185,13 @@ TEST_CASE("GPTQ and AWQ recover what round-to-nearest loses, as llm-compressor's
         ++reported;
     }
     CHECK(reported == 42);
-    CHECK(gptq_res.calibration.warnings.empty());
+    CHECK(gptq_res.warnings.empty());
 
 
     auto const [awq, awq_res] = run("awq_w4a16.yaml");
     CHECK(awq <= 3.1262);
     int smoothed = 0;
-    for (auto const& [name, r] : awq_res.calibration.reports)
+    for (auto const& [name, r] : awq_res.reports)
         if (r.smoothed_by == "AWQ") {
             REQUIRE(r.awq_loss);
             CHECK(*r.awq_loss <= *r.awq_initial_loss);
@@ -213,8 +215,8 @@ TEST_CASE("the multiple-modifiers recipe runs in one calibrated run and in one p
         CHECK(report.loadable());
         CHECK(report.quantized == 42);
         // GPTQ wrote its attention weights, AWQ smoothed the MLP norms
-        CHECK(res.calibration.fixed_qparams.size() == 24);
-        CHECK(res.calibration.tensors.contains("model.layers.0.post_attention_layernorm.weight"));
+        CHECK(res.calibration->fixed_qparams.size() == 24);
+        CHECK(res.calibration->tensors.contains("model.layers.0.post_attention_layernorm.weight"));
         fs::remove_all(out);
     }
 }
@@ -237,7 +239,7 @@ TEST_CASE("GPTQ W4A16 gives layer 0 the reference GPTQ's weights and beats RTN",
          {std::pair{"q_proj", &layer.q.weight}, std::pair{"v_proj", &layer.v.weight},
           std::pair{"k_proj", &layer.k.weight}}) {
         auto const expected = nuq::format::decode_floats(
-            nuq::pipeline::detail::ref_of(ref.tensor(std::string("model.layers.0.self_attn.") +
+            nuq::reader::ref_of(ref.tensor(std::string("model.layers.0.self_attn.") +
                                                      name + ".weight")),
             name);
         REQUIRE(expected.size() == got->size());

@@ -9,7 +9,7 @@
 #include <iostream>
 
 #include "nuq/io/checkpoint.hpp"
-#include "nuq/pipeline/check_checkpoint.hpp"
+#include "nuq/check/checkpoint_rules.hpp"
 #include "nuq/pipeline/oneshot.hpp"
 
 namespace fs = std::filesystem;

@@ -16,7 +16,7 @@
 #include "nuq/format/pack_quantized.hpp"
 #include "nuq/kernels/minmax_row.hpp"
 #include "nuq/kernels/pack_codes.hpp"
-#include "nuq/kernels/quantize_row.hpp"
+#include "nuq/quant/scheme_kernels.hpp"
 
 namespace {
 

@@ -14,9 +14,9 @@
 #include "nuq/error.hpp"
 #include "nuq/io/checkpoint.hpp"
 #include "nuq/model/perplexity.hpp"
-#include "nuq/pipeline/check_checkpoint.hpp"
+#include "nuq/check/checkpoint_rules.hpp"
 #include "nuq/pipeline/oneshot.hpp"
-#include "nuq/recipe/check.hpp"
+#include "nuq/check/plan_rules.hpp"
 #include "nuq/recipe/parse.hpp"
 #include "nuq/tokenizer/tokenizer.hpp"
 

@@ -29,8 +29,9 @@
 #include "nuq/calib/smoothing.hpp"
 #include "nuq/error.hpp"
 #include "nuq/model/decoder.hpp"
-#include "nuq/pipeline/fused_siblings.hpp"
-#include "nuq/quant/make_quantizer.hpp"
+#include "nuq/recipe/fused_modules.hpp"
+#include "nuq/quant/quantize.hpp"
+#include "nuq/quant/quantizer.hpp"
 #include "nuq/recipe/modifiers.hpp"
 
 namespace nuq::calib {
@@ -253,7 +254,6 @@ private:
         parent_kind parent = parent_kind::linear;
         model::linear_input stat_input{};            ///< whose mean |x| sets the scales
         std::vector<std::optional<quant_args>> args; ///< per balance layer
-        std::vector<std::optional<quantizer_variant>> quantizers;
         std::vector<std::vector<std::size_t>> fused; ///< balance layers sharing a global scale
     };
 
@@ -304,8 +304,7 @@ private:
                             "duo_scaling with " + lm.balance[b] + " quantized per tensor",
                             "group or channel weight quantization for duo scaling",
                             "set duo_scaling: false, or quantize it per group or channel");
-            p.quantizers.push_back(a ? std::optional(make_quantizer(*a, lm.balance[b]))
-                                     : std::nullopt);
+            if (a) require_quantizer(*a, lm.balance[b]);
         }
         // The reference also keeps a set whose only quantized layer is the smooth Linear; its
         // search then fake-quantizes nothing and keeps the identity (or, with duo scaling,
@@ -338,7 +337,7 @@ private:
         for (std::size_t b = 0; b < lm.balance.size(); ++b)
             if (p.args[b] && p.args[b]->strategy_or_tensor() == quant_strategy::tensor_group)
                 tensor_group.push_back(lm.balance[b]);
-        for (auto const& set : pipeline::fused_sets(tensor_group)) {
+        for (auto const& set : recipe::fused_sets(tensor_group)) {
             std::vector<std::size_t> members;
             for (auto const& n : set)
                 members.push_back(static_cast<std::size_t>(
@@ -386,7 +385,7 @@ private:
         auto const n = p.mapping.balance.size();
         std::vector<std::vector<D>> ws(n);
         for (std::size_t b = 0; b < n; ++b) {
-            if (!p.quantizers[b]) continue;
+            if (!p.args[b]) continue;
             auto const rows = orig[b].shape(0), cols = orig[b].shape(1);
             ws[b].resize(orig[b].size());
             for (std::size_t r = 0; r < rows; ++r)
@@ -405,13 +404,15 @@ private:
             for (auto b : set) global[b] = scheme::nvfp4::global_scale<D>(a);
         }
         for (std::size_t b = 0; b < n; ++b) {
-            if (!p.quantizers[b]) continue;
+            if (!p.args[b]) continue;
             quantize_options o;
             o.global_scale = global[b];
             o.where = p.mapping.balance[b];
-            auto const q =
-                std::visit([&](auto const& z) { return z.dequantize(z.quantize(view(b), o)); },
-                           *p.quantizers[b]);
+            auto const& v = ws[b];
+            auto const q = nuq::fake_quantize(
+                *p.args[b],
+                tensor_ref(dtype_of<D>(), {view(b).rows, view(b).cols}, std::as_bytes(std::span(v))),
+                o);
             auto& out = linear_of(w, p.mapping.balance_modules[b]).weight;
             auto const rows = out.shape(0), cols = out.shape(1);
             for (std::size_t r = 0; r < rows; ++r)

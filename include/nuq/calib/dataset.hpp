@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "nuq/calib/dataset_options.hpp"
 #include "nuq/error.hpp"
 #include "nuq/tokenizer/tokenizer.hpp"
 
@@ -30,18 +31,6 @@ namespace nuq::calib {
 
 using sample = std::vector<tokenizer::token_id>;
 
-enum class dataset_format {
-    automatic, ///< JSONL for .jsonl / .json files, text otherwise
-    text,
-    jsonl,
-};
-
-struct dataset_options {
-    std::size_t num_calibration_samples = 512; ///< llm-compressor's default
-    std::size_t max_seq_length = 256;          ///< the golden calibration protocol's
-    std::optional<std::uint64_t> seed;         ///< shuffle before taking the first N
-    dataset_format format = dataset_format::automatic;
-};
 
 /// Samples from the text of a whole file: consecutive windows of max_seq_length tokens.
 inline std::vector<sample> cut_samples(std::vector<tokenizer::token_id> const& ids,

@@ -8,15 +8,9 @@
 #include <cstdint>
 #include <functional>
 
+#include "nuq/format/bit_layout.hpp"
+
 namespace nuq::format {
-
-enum class bit_layout { dense, element_aligned };
-
-constexpr std::int64_t packed_words(std::int64_t n, int bits, bit_layout layout) {
-    if (layout == bit_layout::dense) return (n * bits + 31) / 32;
-    std::int64_t const per_word = 32 / bits;
-    return (n + per_word - 1) / per_word;
-}
 
 /// Packs n codes of one row into `out` (packed_words(n) words, each written once): code i is
 /// to_code(u[i]), which must be < 2^bits.

@@ -7,10 +7,11 @@
 
 #include "nuq/error.hpp"
 #include "nuq/format/bit_packing.hpp"
-#include "nuq/format/compression_format.hpp"
+#include "nuq/quant/compression_format.hpp"
 #include "nuq/format/fp4_pack_quantized.hpp"
 #include "nuq/format/naive_quantized.hpp"
 #include "nuq/format/pack_quantized.hpp"
+#include "nuq/format/tensor_spec.hpp"
 #include "nuq/quant/quantizer.hpp"
 
 namespace nuq::format {
@@ -100,14 +101,6 @@ std::vector<tensor> quantize_and_pack(compression_format f, Quantizer const& qz,
         return out;
     });
 }
-
-/// Name, dtype and shape of one stored tensor.
-struct tensor_spec {
-    std::string name;
-    dtype type = dtype::invalid;
-    std::vector<std::int64_t> shape;
-    friend bool operator==(tensor_spec const&, tensor_spec const&) = default;
-};
 
 /// The tensors format f stores for a [rows, cols] weight of dtype `weight_type` quantized by
 /// `qz` with args `a`, without quantizing anything (a checkpoint's layout is declared before

@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "nuq/kernels/load_weights.hpp"
-#include "nuq/quant/quantize_kernels.hpp"
+#include "nuq/kernels/quantize_ref.hpp"
 
 namespace nuq::kernels {
 

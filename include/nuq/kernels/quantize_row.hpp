@@ -1,7 +1,7 @@
 #pragma once
 // quantize_row<Op, D>: the codes of a row whose runs share unit_params, one SIMD kernel per
 // scheme family (Op), bit-exact with Scheme::quantize (kernels::quantize_ref) on every input.
-// kernels::quantize_row<Scheme>(...) picks the kernel of a scheme and runs it.
+// quant/scheme_kernels.hpp maps each scheme to its kernel (quantize_runs<Scheme>).
 //
 // The same PyTorch op order as the scalar schemes, lane-wise: a true f32 division, R_D via the
 // bit-exact conversions of simd_convert.hpp, and the zero point's add that turns -0 into +0.
@@ -12,11 +12,7 @@
 
 #include "nuq/kernels/invoke.hpp"
 #include "nuq/kernels/load_weights.hpp"
-#include "nuq/quant/scheme_float8.hpp"
-#include "nuq/quant/scheme_int.hpp"
-#include "nuq/quant/scheme_mx.hpp"
-#include "nuq/quant/scheme_nvfp4.hpp"
-#include "nuq/quant/unit_params.hpp"
+#include "nuq/numeric/unit_params.hpp"
 
 namespace nuq::kernels {
 
@@ -169,35 +165,8 @@ template <class Op, weight_element D> struct quantize_row {
     }
 };
 
-/// The kernel of each scheme and its clamp bounds.
+/// The kernel of each scheme and its clamp bounds (specialized by each scheme in
+/// nuq/quant/scheme_kernels.hpp).
 template <class Scheme, weight_element D> struct quantize_row_of;
-template <int Bits, bool Sym, weight_element D> struct quantize_row_of<scheme::int_<Bits, Sym>, D> {
-    using type = quantize_row<detail::int_op<D>, D>;
-    static constexpr float lo = scheme::int_<Bits, Sym>::q_min, hi = scheme::int_<Bits, Sym>::q_max;
-};
-template <weight_element D> struct quantize_row_of<scheme::float8_e4m3, D> {
-    using type = quantize_row<detail::e4m3_op<D>, D>;
-    static constexpr float lo = -scheme::float8_e4m3::max, hi = scheme::float8_e4m3::max;
-};
-template <weight_element D> struct quantize_row_of<scheme::mxfp8, D> {
-    using type = quantize_row<detail::e4m3_op<D>, D>;
-    static constexpr float lo = -scheme::mxfp8::max, hi = scheme::mxfp8::max;
-};
-template <weight_element D> struct quantize_row_of<scheme::mxfp4, D> {
-    using type = quantize_row<detail::mx_e2m1_op<D>, D>;
-    static constexpr float lo = -scheme::mxfp4::max, hi = scheme::mxfp4::max;
-};
-template <weight_element D> struct quantize_row_of<scheme::nvfp4, D> {
-    using type = quantize_row<detail::nvfp4_op, D>;
-    static constexpr float lo = -scheme::nvfp4::max, hi = scheme::nvfp4::max;
-};
-
-/// Scheme::quantize on x[0, n) in runs of `run` elements with params p[k] for run k.
-template <class Scheme, weight_element D>
-void quantize_runs(D const* x, std::int64_t n, std::int64_t run, unit_params const* p,
-                   std::uint8_t* out) {
-    using of = quantize_row_of<Scheme, D>;
-    invoke<typename of::type>(x, n, run, p, of::lo, of::hi, out);
-}
 
 } // namespace nuq::kernels

@@ -16,8 +16,8 @@
 #include "nuq/format/scale_codec.hpp"
 #include "nuq/io/checkpoint.hpp"
 #include "nuq/model/config.hpp"
-#include "nuq/pipeline/decompress.hpp"
-#include "nuq/pipeline/inspect.hpp"
+#include "nuq/reader/checkpoint_layout.hpp"
+#include "nuq/reader/dequantize_module.hpp"
 
 namespace nuq::model {
 
@@ -37,7 +37,7 @@ class weights {
 public:
     /// Reads the config and the quantization layout; `ck` must outlive this object.
     explicit weights(io::checkpoint const& ck)
-        : ck_(ck), config_(parse_config(ck.config())), layout_(pipeline::read_layout(ck)) {
+        : ck_(ck), config_(parse_config(ck.config())), layout_(reader::read_layout(ck)) {
         for (std::size_t i = 0; i < layout_.modules.size(); ++i)
             module_.emplace(layout_.modules[i].name, i);
     }
@@ -89,8 +89,8 @@ public:
             layout_.modules[it->second].format != compression_format::dense) {
             auto const& m = layout_.modules[it->second];
             check_shape(name + ".weight", m.shape, {rows, cols});
-            auto const dense = pipeline::detail::dequantize_module(
-                ck_, m, pipeline::detail::reference_output_type(ck_, name));
+            auto const dense = reader::dequantize_module(
+                ck_, m, reader::reference_output_type(ck_, name));
             values = format::decode_floats(dense, name + ".weight");
         } else {
             values = dense(name + ".weight", {rows, cols});
@@ -124,7 +124,7 @@ private:
                         "check that config.json's model_type matches the weights");
         auto const v = ck_.tensor(name);
         check_shape(name, v.shape, shape);
-        return format::decode_floats(pipeline::detail::ref_of(v), name);
+        return format::decode_floats(reader::ref_of(v), name);
     }
 
     void check_shape(std::string const& name, std::vector<std::int64_t> const& found,
@@ -142,7 +142,7 @@ private:
 
     io::checkpoint const& ck_;
     config config_;
-    pipeline::checkpoint_layout layout_;
+    reader::checkpoint_layout layout_;
     std::map<std::string, std::size_t, std::less<>> module_; ///< name → layout_.modules index
 };
 

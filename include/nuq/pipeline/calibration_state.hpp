@@ -10,25 +10,13 @@
 #include <vector>
 
 #include "nuq/calib/input_qparams.hpp"
+#include "nuq/pipeline/calibration_report.hpp"
 #include "nuq/calib/layer_modules.hpp"
 #include "nuq/model/weights.hpp"
 #include "nuq/pipeline/changed_tensors.hpp"
 #include "nuq/quant/quantized_weight.hpp"
 
 namespace nuq::pipeline {
-
-/// What --report says about one quantized Linear.
-struct calibration_report {
-    std::string algorithm;               ///< "GPTQ" when GPTQ quantized it (else RTN at write)
-    std::string smoothed_by;             ///< "AWQ" or "SmoothQuant" when one balanced it
-    std::optional<double> gptq_loss;     ///< as llm-compressor logs it
-    std::optional<double> awq_loss;      ///< best parent-output MSE of the mapping that balanced it
-    std::optional<double> awq_initial_loss;
-    bool gptq_fell_back = false;
-    std::string scheme, format;          ///< filled by the writer
-    std::optional<double> weight_sqnr_db;        ///< 10·log10(Σw² / Σ(w−q)²), w before quantization
-    std::optional<double> output_relative_error; ///< ‖X(w−q)ᵀ‖ / ‖Xwᵀ‖ on the calibration inputs
-};
 
 struct calibration_state {
     /// Replaced tensors (full names, e.g. "model.layers.0.input_layernorm.weight"); each value

@@ -28,7 +28,7 @@
 #include "nuq/io/checkpoint.hpp"
 #include "nuq/io/checkpoint_writer.hpp"
 #include "nuq/pipeline/inspect.hpp"
-#include "nuq/quant/make_quantizer.hpp"
+#include "nuq/reader/dequantize_module.hpp"
 
 namespace nuq::pipeline {
 
@@ -73,24 +73,6 @@ inline bool is_runtime_qparam(std::string_view local) {
     return false;
 }
 
-/// The dtype the reference decompresses to (§9.2): the scale's for int and fp8, else bf16.
-inline dtype reference_output_type(io::checkpoint const& ck, std::string const& module) {
-    auto const t = ck.tensor(module + ".weight_scale").type;
-    return t == dtype::float8_e4m3fn || t == dtype::uint8 ? dtype::bfloat16 : t;
-}
-
-/// Dense values of one module in `type`.
-inline tensor dequantize_module(io::checkpoint const& ck, stored_module const& m, dtype type) {
-    auto const& args = *m.scheme.weights;
-    auto const q = format::unpack(m.format, lookup(ck, m.name), args, m.name, m.layout);
-    return std::visit(
-        [&](auto const& qz) {
-            auto const values = qz.dequantize(q);
-            return format::encode_floats(m.name + ".weight", type, {q.rows, q.cols}, values);
-        },
-        make_quantizer(args, "quantization_config.config_groups." + m.group + ".weights"));
-}
-
 /// One output tensor: copied from the input, or the decompressed weight of a module.
 struct output_tensor {
     std::string name;
@@ -128,19 +110,19 @@ inline decompress_result decompress(decompress_options const& o) {
     std::vector<detail::output_tensor> plan;
     std::set<std::string, std::less<>> emitted;
     for (auto const& n : ck.names()) {
-        auto const [module, local] = detail::split_tensor_name(n);
+        auto const [module, local] = reader::detail::split_tensor_name(n);
         r.bytes_in += ck.tensor(n).bytes.size();
         auto const it = module_of.find(module);
         bool const quantized = it != module_of.end();
         bool const compressed = quantized && it->second->format != compression_format::dense;
-        if (compressed && detail::is_weight_part(local)) {
+        if (compressed && reader::detail::is_weight_part(local)) {
             ++r.dropped;
             if (!emitted.insert(module).second) continue;
-            auto const type = o.output_type.value_or(detail::reference_output_type(ck, module));
+            auto const type = o.output_type.value_or(reader::reference_output_type(ck, module));
             plan.push_back({module + ".weight", it->second, type});
             continue;
         }
-        bool const weight_qparam = quantized && local != "weight" && detail::is_weight_part(local);
+        bool const weight_qparam = quantized && local != "weight" && reader::detail::is_weight_part(local);
         if (detail::is_runtime_qparam(local) || weight_qparam) {
             ++r.dropped;
             continue;
@@ -150,8 +132,8 @@ inline decompress_result decompress(decompress_options const& o) {
     // State-dict order, as save_pretrained of the dense model would shard it: modules in
     // named_modules() order, each module's weight first.
     std::stable_sort(plan.begin(), plan.end(), [](auto const& a, auto const& b) {
-        auto const [ma, la] = detail::split_tensor_name(a.name);
-        auto const [mb, lb] = detail::split_tensor_name(b.name);
+        auto const [ma, la] = reader::detail::split_tensor_name(a.name);
+        auto const [mb, lb] = reader::detail::split_tensor_name(b.name);
         if (ma != mb) return recipe::module_order_less(ma, mb);
         return la == "weight" && lb != "weight";
     });
@@ -188,7 +170,7 @@ inline decompress_result decompress(decompress_options const& o) {
             continue;
         }
         auto const& m = *t.module;
-        auto const dense = detail::dequantize_module(ck, m, t.type);
+        auto const dense = reader::dequantize_module(ck, m, t.type);
         w.write(t.name, dense.data);
         r.bytes_out += dense.data.size();
         ++r.decompressed;

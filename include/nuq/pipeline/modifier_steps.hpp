@@ -16,7 +16,7 @@
 #include "nuq/calib/smoothquant.hpp"
 #include "nuq/error.hpp"
 #include "nuq/format/scale_codec.hpp"
-#include "nuq/pipeline/fused_siblings.hpp"
+#include "nuq/recipe/fused_modules.hpp"
 #include "nuq/pipeline/layer_step.hpp"
 
 namespace nuq::pipeline {
@@ -80,7 +80,7 @@ public:
             if (name.starts_with(ctx.prefix) && s.weights->strategy == quant_strategy::tensor_group)
                 tensor_group.push_back(name);
         std::map<std::string, float> global;
-        for (auto const& set : fused_sets(tensor_group)) {
+        for (auto const& set : recipe::fused_sets(tensor_group)) {
             float a = 0;
             for (auto const& m : set)
                 a = nan_max(a, detail::as_weight(detail::member(w, m).weight,

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nuq/error.hpp"
-#include "nuq/format/compression_format.hpp"
+#include "nuq/quant/compression_format.hpp"
 #include "nuq/quant/quant_args.hpp"
 
 namespace nuq {

@@ -12,8 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "nuq/error.hpp"
-#include "nuq/format/compression_format.hpp"
-#include "nuq/format/infer_format.hpp"
+#include "nuq/quant/compression_format.hpp"
+#include "nuq/quant/infer_format.hpp"
 #include "nuq/quant/presets.hpp"
 #include "nuq/quant/quant_args.hpp"
 #include "nuq/quant/quant_scheme.hpp"

@@ -6,7 +6,7 @@
 
 #include "nuq/numeric/dtype.hpp"
 #include "nuq/quant/quant_args.hpp"
-#include "nuq/quant/unit_params.hpp"
+#include "nuq/numeric/unit_params.hpp"
 
 namespace nuq {
 

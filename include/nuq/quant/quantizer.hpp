@@ -16,28 +16,16 @@
 #include "nuq/error.hpp"
 #include "nuq/kernels/invoke.hpp"
 #include "nuq/kernels/minmax_row.hpp"
-#include "nuq/kernels/quantize_row.hpp"
+#include "nuq/quant/scheme_kernels.hpp"
 #include "nuq/numeric/rounding.hpp"
-#include "nuq/quant/quantize_kernels.hpp"
+#include "nuq/kernels/quantize_ref.hpp"
+#include "nuq/quant/quantize_options.hpp"
 #include "nuq/quant/quantized_weight.hpp"
 #include "nuq/quant/strategy.hpp"
-#include "nuq/quant/unit_params.hpp"
+#include "nuq/numeric/unit_params.hpp"
 #include "nuq/quant/weight_view.hpp"
 
 namespace nuq {
-
-/// Per-call inputs besides the weight.
-struct quantize_options {
-    std::optional<float> global_scale;   ///< NVFP4: a scale shared by fused siblings
-    std::span<std::int32_t const> g_idx; ///< activation order: group of each column
-    std::string where;                   ///< tensor name, for error messages
-    int threads = 0;                     ///< 0: every hardware thread
-    /// Qparams to quantize with instead of observing w: scales, zero points, global scale and
-    /// g_idx of a quantized_weight of the same quantizer and shape (its codes are ignored).
-    /// GPTQ fixes its qparams before it changes the weight; the writer packs its output with
-    /// them, as the reference does. Overrides global_scale and g_idx.
-    quantized_weight const* qparams = nullptr;
-};
 
 namespace detail {
 /// Rows per unit of parallel work: whole blocks for block strategies, else about 64 KiB.

@@ -6,7 +6,7 @@
 
 #include "nuq/numeric/int_subbyte.hpp"
 #include "nuq/numeric/rounding.hpp"
-#include "nuq/quant/unit_params.hpp"
+#include "nuq/numeric/unit_params.hpp"
 
 namespace nuq::scheme {
 

@@ -12,7 +12,7 @@
 #include "nuq/numeric/float8_e4m3.hpp"
 #include "nuq/numeric/float_ue8m0.hpp"
 #include "nuq/numeric/rounding.hpp"
-#include "nuq/quant/unit_params.hpp"
+#include "nuq/numeric/unit_params.hpp"
 
 namespace nuq::scheme {
 

@@ -8,7 +8,7 @@
 #include "nuq/numeric/float4_e2m1.hpp"
 #include "nuq/numeric/float8_e4m3.hpp"
 #include "nuq/numeric/rounding.hpp"
-#include "nuq/quant/unit_params.hpp"
+#include "nuq/numeric/unit_params.hpp"
 
 namespace nuq::scheme {
 

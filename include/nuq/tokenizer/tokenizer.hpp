@@ -16,18 +16,18 @@
 #include <nlohmann/json.hpp>
 
 #include "nuq/error.hpp"
-#include "nuq/model/byte_tokens.hpp"
+#include "nuq/tokenizer/byte_tokens.hpp"
 #include "nuq/tokenizer/bpe.hpp"
 #include "nuq/tokenizer/byte_level_bpe.hpp"
 #include "nuq/tokenizer/sentencepiece_bpe.hpp"
 
 namespace nuq::tokenizer {
 
-/// Raw UTF-8 bytes: id = byte value, vocab 256, no BOS/EOS (nuq::model::byte_tokens).
+/// Raw UTF-8 bytes: id = byte value, vocab 256, no BOS/EOS (nuq::tokenizer::byte_tokens).
 class byte_tokenizer {
 public:
     [[nodiscard]] std::vector<token_id> encode(std::string_view text) const {
-        auto const ids = model::byte_tokens(text);
+        auto const ids = byte_tokens(text);
         return {ids.begin(), ids.end()};
     }
     [[nodiscard]] std::string decode(std::vector<token_id> const& ids) const {
@@ -122,7 +122,7 @@ inline tokenizer load_tokenizer(std::filesystem::path const& model_dir) {
     if (!fs::is_directory(model_dir))
         throw error("tokenizer.dir", model_dir.string(), "is not a directory",
                     "a model directory");
-    auto const json_path = model_dir / std::string(model::tokenizer_file);
+    auto const json_path = model_dir / std::string(tokenizer_file);
     if (!fs::exists(json_path)) {
         if (fs::exists(model_dir / "tokenizer.model"))
             throw error("tokenizer.unsupported", (model_dir / "tokenizer.model").string(),

@@ -4,7 +4,7 @@
 #include <optional>
 #include <span>
 
-#include "nuq/format/compression_format.hpp"
+#include "nuq/quant/compression_format.hpp"
 #include "nuq/quant/quant_args.hpp"
 #include "nuq/quant/quant_scheme.hpp"
 

@@ -29,13 +29,13 @@
 #include <nlohmann/json.hpp>
 
 #include "nuq/error.hpp"
-#include "nuq/format/packer.hpp"
+#include "nuq/format/quantize_and_pack.hpp"
 #include "nuq/io/checkpoint.hpp"
 #include "nuq/numeric/bfloat16.hpp"
 #include "nuq/numeric/float16.hpp"
-#include "nuq/quant/make_quantizer.hpp"
+#include "nuq/quant/quantize.hpp"
 #include "nuq/quant/quantization_config.hpp"
-#include "nuq/recipe/check.hpp"
+#include "nuq/check/plan_rules.hpp"
 #include "nuq/recipe/modules.hpp"
 
 namespace nuq::pipeline {
@@ -114,11 +114,7 @@ inline std::vector<expected_tensor> quantized_tensors(quant_scheme const& sc,
     using K = recipe::detail::chk::scheme_kind;
     auto const& w = *sc.weights;
     auto const& a = sc.input_activations;
-    auto const specs = std::visit(
-        [&](auto const& qz) {
-            return format::describe(sel.format, qz, w, out, in, dtype::bfloat16);
-        },
-        make_quantizer(w));
+    auto const specs = format::describe(sel.format, w, out, in, dtype::bfloat16, {});
     std::vector<expected_tensor> exp;
     for (auto const& s : specs)
         exp.push_back({s.name, model_float(s.type) ? floats() : std::vector{s.type}, s.shape, ""});

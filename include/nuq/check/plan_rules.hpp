@@ -1,7 +1,7 @@
 #pragma once
 // check: would vLLM load what a plan writes, and compute with it correctly? The config-level and
 // scheme-level rules of VLLM.md §7 (1–16), run on the quantization_config a plan writes and on
-// the model's Linear modules. pipeline/check_checkpoint.hpp runs the same rules on a checkpoint
+// the model's Linear modules. check/checkpoint_rules.hpp runs the same rules on a checkpoint
 // already on disk and adds the tensor level (§7 17–19).
 //
 // Where vLLM versions differ, the rule is the conservative intersection (VLLM.md §0): a config
@@ -59,67 +59,25 @@
 
 #include <nlohmann/json.hpp>
 
+#include "nuq/check/finding.hpp"
 #include "nuq/error.hpp"
-#include "nuq/format/compression_format.hpp"
-#include "nuq/format/infer_format.hpp"
+#include "nuq/quant/compression_format.hpp"
+#include "nuq/quant/infer_format.hpp"
 #include "nuq/quant/quant_args.hpp"
 #include "nuq/quant/quant_scheme.hpp"
 #include "nuq/quant/quantization_config.hpp"
+#include "nuq/recipe/fused_modules.hpp"
 #include "nuq/recipe/modules.hpp"
 #include "nuq/recipe/resolve.hpp"
 #include "nuq/recipe/target.hpp"
 
 namespace nuq::recipe {
 
-enum class severity { error, warning };
-
-constexpr std::string_view to_string(severity s) {
-    return s == severity::error ? "error" : "warning";
-}
-
-/// One problem found: the same fields as nuq::error, plus how bad it is.
-struct finding {
-    std::string id;        ///< stable, e.g. "check.fused_split"
-    severity level = severity::error;
-    std::string where;     ///< config or recipe path, module, or "file: tensor"
-    std::string found;
-    std::string expected;
-    std::string fix;
-
-    friend bool operator==(finding const&, finding const&) = default;
-};
-
-/// The oldest compressed-tensors release the target vLLM ships (vLLM pins it exactly).
-enum class compat_level {
-    ct_latest, ///< compressed-tensors >= 0.13: `scale_dtype`/`zp_dtype` keys, MX formats
-    ct_0_11,   ///< compressed-tensors 0.11/0.12 (e.g. vLLM 0.11.0): no `scale_dtype`/`zp_dtype`
-               ///< keys even as null, no MXFP4/MXFP8, no attn_head, actorder only with group
-};
-
-inline constexpr std::array<std::pair<compat_level, std::string_view>, 2> compat_names{{
-    {compat_level::ct_latest, "ct-latest"},
-    {compat_level::ct_0_11, "ct-0.11"},
-}};
-
-constexpr std::string_view to_string(compat_level c) {
-    for (auto const& [v, n] : compat_names)
-        if (v == c) return n;
-    return "invalid";
-}
-constexpr std::optional<compat_level> compat_from_string(std::string_view s) {
-    for (auto const& [v, n] : compat_names)
-        if (n == s) return v;
-    return std::nullopt;
-}
-
 /// How a writer targeting level `c` dumps its config (ct-0.11 leaves the new keys out).
 inline dump_options dump_options_for(compat_level c) {
     return {.ct_legacy_keys = c == compat_level::ct_0_11};
 }
 
-struct check_options {
-    compat_level compat = compat_level::ct_latest;
-};
 
 /// [out_features, in_features] of each Linear module, by module name.
 using module_shapes = std::map<std::string, std::array<std::int64_t, 2>, std::less<>>;
@@ -131,50 +89,6 @@ inline module_shapes shapes_of(std::vector<tensor_entry> const& tensors) {
         if (t.name.ends_with(".weight") && t.shape.size() == 2)
             out[t.name.substr(0, t.name.size() - 7)] = {t.shape[0], t.shape[1]};
     return out;
-}
-
-[[nodiscard]] inline std::size_t count(std::vector<finding> const& fs, severity s) {
-    return static_cast<std::size_t>(
-        std::count_if(fs.begin(), fs.end(), [&](finding const& f) { return f.level == s; }));
-}
-
-/// True when no finding is an error (warnings allowed).
-[[nodiscard]] inline bool loadable(std::vector<finding> const& fs) {
-    return count(fs, severity::error) == 0;
-}
-
-/// `error [check.fused_split] where: found; expected ...; fix: ...` on one line.
-inline std::string to_line(finding const& f) {
-    std::string s = std::string(to_string(f.level)) + " [" + f.id + "] ";
-    if (!f.where.empty()) s += f.where + ": ";
-    s += f.found;
-    if (!f.expected.empty()) s += "; expected " + f.expected;
-    if (!f.fix.empty()) s += ". Fix: " + f.fix;
-    return s;
-}
-
-inline nlohmann::json to_json(finding const& f) {
-    return {{"id", f.id},       {"severity", to_string(f.level)}, {"where", f.where},
-            {"found", f.found}, {"expected", f.expected},         {"fix", f.fix}};
-}
-
-/// One nuq::error (id "check.unloadable") listing every error finding, for callers that
-/// must stop (nuq oneshot). Warnings are left out.
-/// @param where what was checked, e.g. the recipe file
-inline error unloadable_error(std::vector<finding> const& fs, std::string const& where) {
-    std::string found = std::to_string(count(fs, severity::error)) +
-                        " problem(s) vLLM would not load:";
-    for (auto const& f : fs)
-        if (f.level == severity::error) found += "\n  " + to_line(f);
-    return error("check.unloadable", where, found, "a checkpoint every vLLM release of the "
-                 "chosen --compat level loads",
-                 "fix the recipe as each line says, or pass --allow-unloadable to write it "
-                 "anyway");
-}
-
-/// Throws unloadable_error when any finding is an error.
-inline void require_loadable(std::vector<finding> const& fs, std::string const& where) {
-    if (!loadable(fs)) throw unloadable_error(fs, where);
 }
 
 namespace detail::chk {
@@ -413,17 +327,6 @@ inline bool same_args(std::optional<quant_args> a, std::optional<quant_args> b) 
     return a == b;
 }
 
-/// vLLM's packed_modules_mapping of the dense decoders (Llama, Qwen, Mistral, DeepSeek).
-struct packed_module {
-    std::string_view fused;
-    std::array<std::string_view, 3> shards;
-};
-inline constexpr std::array<packed_module, 3> packed_modules{{
-    {"qkv_proj", {"q_proj", "k_proj", "v_proj"}},
-    {"gate_up_proj", {"gate_proj", "up_proj", ""}},
-    {"fused_qkv_a_proj", {"q_a_proj", "kv_a_proj_with_mqa", ""}},
-}};
-
 /// A vLLM Linear layer: one module, or the shards vLLM fuses into one parameter.
 struct layer {
     std::string name;                ///< vLLM's name, e.g. model.layers.0.self_attn.qkv_proj
@@ -439,9 +342,10 @@ inline std::vector<layer> vllm_layers(std::vector<std::string> const& modules) {
         auto const parent = dot == std::string::npos ? std::string() : m.substr(0, dot + 1);
         auto const leaf = std::string_view(m).substr(dot == std::string::npos ? 0 : dot + 1);
         std::optional<std::string> fused;
-        for (auto const& p : packed_modules)
-            if (std::find(p.shards.begin(), p.shards.end(), leaf) != p.shards.end())
-                fused = parent + str(p.fused);
+        for (auto const& p : fused_modules)
+            if (!p.vllm_name.empty() &&
+                std::find(p.shards.begin(), p.shards.end(), leaf) != p.shards.end())
+                fused = parent + str(p.vllm_name);
         if (!fused) {
             out.push_back({m, m == "lm_head" ? "ParallelLMHead" : "Linear", {m}});
             continue;

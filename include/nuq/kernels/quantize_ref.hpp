@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "nuq/numeric/rounding.hpp"
-#include "nuq/quant/unit_params.hpp"
+#include "nuq/numeric/unit_params.hpp"
 
 namespace nuq::kernels {
 

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "support/test_helpers.hpp"
-#include "nuq/format/compression_format.hpp"
-#include "nuq/format/infer_format.hpp"
+#include "nuq/quant/compression_format.hpp"
+#include "nuq/quant/infer_format.hpp"
 #include "nuq/quant/presets.hpp"
 
 using nlohmann::json;

@@ -11,7 +11,7 @@
 
 #include "nuq/error.hpp"
 
-namespace nuq::model {
+namespace nuq::tokenizer {
 
 /// Name of the file whose presence means the model has a real tokenizer.
 inline constexpr std::string_view tokenizer_file = "tokenizer.json";
@@ -33,4 +33,4 @@ inline std::vector<std::int64_t> read_byte_tokens(std::filesystem::path const& p
     return byte_tokens(text);
 }
 
-} // namespace nuq::model
+} // namespace nuq::tokenizer

@@ -1,0 +1,2 @@
+// calibrate (calibrate.hpp), compiled once.
+#include "nuq/pipeline/calibrate_impl.hpp"

@@ -1,0 +1,2 @@
+// oneshot (oneshot.hpp), compiled once.
+#include "nuq/pipeline/oneshot_impl.hpp"

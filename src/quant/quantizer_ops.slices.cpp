@@ -1,0 +1,7 @@
+// quantizer_ops<Q> for the quantizers of slice NUQ_SLICE (see ../quantizer_slices.hpp).
+#include "nuq/quant/quantizer_ops_impl.hpp"
+
+#include "../quantizer_slices.hpp"
+
+#define NUQ_INSTANTIATE(Q) template struct nuq::detail::quantizer_ops<Q>;
+NUQ_FOR_EACH_QUANTIZER_OF_SLICE(NUQ_INSTANTIATE)

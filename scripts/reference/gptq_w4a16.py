@@ -1,4 +1,4 @@
-# GPTQ W4A16 as llm-compressor computes it (docs: ALGORITHMS.md §4), re-stated in torch, on
+# GPTQ W4A16 as llm-compressor computes it (docs/ALGORITHMS.md §4), re-stated in torch, on
 # tiny-llama-sotu with the issue-6 protocol (64 × 256 bytes of sotu_calib.txt, sequential layer
 # by layer with propagation; perplexity on sotu_eval.txt, 64 windows of 256, fp32 eager). The
 # variants differ only in the calibration forward's dtype and attention. Needs torch and

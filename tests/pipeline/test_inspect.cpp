@@ -1,5 +1,5 @@
 // inspect: schemes, formats, shapes, stored bytes and effective bits per weight of the golden
-// checkpoints, checked against what their tensors must take by FORMAT.md §5; an unquantized
+// checkpoints, checked against what their tensors must take by docs/FORMAT.md §5; an unquantized
 // model; JSON and table output; broken checkpoints.
 #include <catch2/catch.hpp>
 
@@ -28,7 +28,7 @@ struct expected_module {
     double bits; ///< exact: every term is a dyadic fraction
 };
 
-/// What each module of a golden checkpoint stores, from FORMAT.md §5 and the recipe.
+/// What each module of a golden checkpoint stores, from docs/FORMAT.md §5 and the recipe.
 expected_module expected(std::string const& checkpoint, std::string const& module) {
     auto const [r, c] = shapes.at(leaf(module));
     double const n = static_cast<double>(r * c);

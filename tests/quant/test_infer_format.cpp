@@ -1,4 +1,4 @@
-// Format names and inference (FORMAT.md §6): every preset and hand-written scheme of
+// Format names and inference (docs/FORMAT.md §6): every preset and hand-written scheme of
 // configs.json against the reference `inferred_format_linear`, the OLD (≤0.14) rules and the
 // version-dependent ones, and the model-level format.
 #include <catch2/catch.hpp>

@@ -1,4 +1,4 @@
-// Presets (FORMAT.md §2): each one dumps to the reference model_dump in configs.json.
+// Presets (docs/FORMAT.md §2): each one dumps to the reference model_dump in configs.json.
 #include <catch2/catch.hpp>
 
 #include <fstream>

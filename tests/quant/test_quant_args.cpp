@@ -1,4 +1,4 @@
-// quant_args: JSON in/out and FORMAT.md §1.2 validation, checked against the reference
+// quant_args: JSON in/out and docs/FORMAT.md §1.2 validation, checked against the reference
 // model_dump() of every `args` case in tests/data/formats/configs.json (CT 0.18).
 #include <catch2/catch.hpp>
 

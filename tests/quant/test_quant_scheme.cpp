@@ -1,4 +1,4 @@
-// quant_scheme: §1.3 rules and JSON, against the `schemes` cases of configs.json (CT 0.18).
+// quant_scheme: docs/FORMAT.md §1.3 rules and JSON, against the `schemes` cases of configs.json (CT 0.18).
 #include <catch2/catch.hpp>
 
 #include <fstream>

@@ -1,4 +1,4 @@
-// quantization_config (FORMAT.md §7): every reference config parses and dumps back to the
+// quantization_config (docs/FORMAT.md §7): every reference config parses and dumps back to the
 // identical JSON; the §7 examples and the §10.2 item 10 round trips and negative cases.
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,6 @@
 #pragma once
 // activation_observer: the min/max statistics llm-compressor's input observers keep over the
-// calibration calls of one Linear (ALGORITHMS.md §2.1–§2.2, §2.7): per tensor (static
+// calibration calls of one Linear (docs/ALGORITHMS.md §2.1–§2.2, §2.7): per tensor (static
 // activations) or per group of columns (NVFP4 "local" inputs), each call one calibration batch.
 //   static_minmax      running min of the mins, max of the maxes
 //   memoryless_minmax  the last call's (the default for a static input without `observer`)

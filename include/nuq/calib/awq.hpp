@@ -1,6 +1,6 @@
 #pragma once
 // awq: llm-compressor's AWQModifier as a transform applied one decoder layer at a time
-// (ALGORITHMS.md §5). During a layer's calibration pass it keeps, for each of the layer's
+// (docs/ALGORITHMS.md §5). During a layer's calibration pass it keeps, for each of the layer's
 // mappings (smooth layer → balance layers), the inputs of the mapping's parent and the mean
 // |x| of every input channel. At the layer's end it grid-searches per-channel scales s: the
 // balance weights become Q(W·s)/s (memoryless min-max qparams, NVFP4 siblings sharing one

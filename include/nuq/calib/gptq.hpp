@@ -1,6 +1,6 @@
 #pragma once
 // gptq_quantize: GPTQ on one Linear weight, as llm-compressor's quantize_weight computes it
-// (ALGORITHMS.md §4.5-§4.7). Qparams are fixed up front from the weight before any update
+// (docs/ALGORITHMS.md §4.5-§4.7). Qparams are fixed up front from the weight before any update
 // (by the same quantizer RTN uses); columns, in activation order if asked, are quantized one
 // at a time and each one's error, weighted by the inverse Hessian's upper Cholesky factor U,
 // is pushed onto the columns not yet quantized: within a block of columns row by row, onto the

@@ -22,7 +22,7 @@ namespace nuq::calib {
 
 namespace detail {
 
-/// The reference's fake-quantize of one fp32 working value (§4.6).
+/// The reference's fake-quantize of one fp32 working value (docs/ALGORITHMS.md §4.6).
 template <class Scheme, weight_element D>
 float fake_quantize(float x, unit_params const& p) {
     std::uint8_t const code = Scheme::template quantize<float>(x, p);

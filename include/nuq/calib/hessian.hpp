@@ -1,6 +1,6 @@
 #pragma once
 // hessian: what GPTQ learns about one Linear layer's inputs, H = Σ 2·XᵀX / n over the
-// calibration pass, accumulated in fp32 as llm-compressor does (ALGORITHMS.md §4.3). n counts
+// calibration pass, accumulated in fp32 as llm-compressor does (docs/ALGORITHMS.md §4.3). n counts
 // sequences, not tokens, so H is the mean over sequences of each sequence's token sum.
 #include <cstdint>
 #include <string>

@@ -1,6 +1,6 @@
 #pragma once
 // input_qparams: the activation qparams a calibrated Linear stores, from its input observer's
-// statistics (golden/calibrated README, ALGORITHMS.md §3.4), with A = max(−min(m,0), max(M,0)):
+// statistics (golden/calibrated README, docs/ALGORITHMS.md §3.4), with A = max(−min(m,0), max(M,0)):
 //   static tensor inputs   input_scale = the scheme's weight-style scale of [min(m,0), max(M,0)]
 //                          in the model dtype: R(A/448) for fp8, R(A/127.5) for symmetric
 //                          int8; asymmetric int also an input_zero_point;

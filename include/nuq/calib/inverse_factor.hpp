@@ -1,6 +1,6 @@
 #pragma once
 // inverse_factor: the upper Cholesky factor U of H⁻¹ (UᵀU = H⁻¹) that GPTQ's column loop
-// reads, computed as the reference does (ALGORITHMS.md §4.5 step 8): lower Cholesky of H,
+// reads, computed as the reference does (docs/ALGORITHMS.md §4.5 step 8): lower Cholesky of H,
 // cholesky_inverse, upper Cholesky of the inverse, all fp32, through LAPACK (spotrf, spotri).
 #include <cmath>
 #include <cstdint>

@@ -1,7 +1,7 @@
 #pragma once
 // mapping_sets: a smoothing mapping (a smooth layer whose output feeds some balance layers,
 // written as target strings) resolved over the model's module names into one set per decoder
-// layer, the way compressed-tensors' match_modules_set groups them (ALGORITHMS.md §1.11, §5.2):
+// layer, the way compressed-tensors' match_modules_set groups them (docs/ALGORITHMS.md §1.11, §5.2):
 // modules are walked in named_modules() order and collected for the tuple of targets while
 // their lowest common ancestor stays the same; a set is emitted once every target has matched
 // and the next match would widen the ancestor. A module matching two targets of one mapping,

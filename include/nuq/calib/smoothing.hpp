@@ -1,6 +1,6 @@
 #pragma once
 // smoothing: per-channel scales s applied to one mapping of a decoder layer as llm-compressor's
-// AWQ and SmoothQuant apply them (ALGORITHMS.md §5.7, §6): the columns of every balance Linear
+// AWQ and SmoothQuant apply them (docs/ALGORITHMS.md §5.7, §6): the columns of every balance Linear
 // ×s, the smooth layer's output ÷s (a norm's γ, or the last len(s) rows of a Linear and its
 // bias). The layer's function is unchanged up to rounding.
 //

@@ -1,6 +1,6 @@
 #pragma once
 // smoothquant: llm-compressor's SmoothQuantModifier as a transform applied one decoder layer at
-// a time (ALGORITHMS.md §6). During a layer's calibration pass it keeps the per-channel min and
+// a time (docs/ALGORITHMS.md §6). During a layer's calibration pass it keeps the per-channel min and
 // max of each mapping's smooth-layer output; at the layer's end it computes the scales
 //   smoothquant        s_j = r_j^α / w_j^(1−α), or r_j where w_j = 0
 //   log_equalization   s_j = r_j / log2(2 + r_j)

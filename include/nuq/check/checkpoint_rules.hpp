@@ -1,6 +1,6 @@
 #pragma once
 // check_checkpoint: would vLLM load this checkpoint directory, ours or anyone's, and compute
-// with it correctly? recipe::check's rules (VLLM.md §7 1–16) on its config.json, with the plan
+// with it correctly? recipe::check's rules (docs/VLLM.md §7 1–16) on its config.json, with the plan
 // rebuilt the way vLLM builds it (config_groups and ignore matched against the checkpoint's
 // Linear modules), plus the tensor level (§7 17–19): each module stores exactly the tensors
 // its scheme and format load, with their dtypes and shapes (format::describe gives them).
@@ -107,7 +107,7 @@ inline std::optional<float> scalar(io::tensor_view const& t) {
 }
 
 /// The tensors vLLM loads for a module quantized with group `sc` under scheme `sel`
-/// (VLLM.md §3): the packer's layout, plus g_idx and the activation scales.
+/// (docs/VLLM.md §3): the packer's layout, plus g_idx and the activation scales.
 inline std::vector<expected_tensor> quantized_tensors(quant_scheme const& sc,
                                                       recipe::detail::chk::selected sel,
                                                       std::int64_t out, std::int64_t in) {

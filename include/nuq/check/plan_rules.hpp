@@ -1,10 +1,10 @@
 #pragma once
 // check: would vLLM load what a plan writes, and compute with it correctly? The config-level and
-// scheme-level rules of VLLM.md §7 (1–16), run on the quantization_config a plan writes and on
+// scheme-level rules of docs/VLLM.md §7 (1–16), run on the quantization_config a plan writes and on
 // the model's Linear modules. check/checkpoint_rules.hpp runs the same rules on a checkpoint
 // already on disk and adds the tensor level (§7 17–19).
 //
-// Where vLLM versions differ, the rule is the conservative intersection (VLLM.md §0): a config
+// Where vLLM versions differ, the rule is the conservative intersection (docs/VLLM.md §0): a config
 // passes only if every vLLM release of the chosen compatibility level takes it.
 //
 // Finding ids (stable; `check.` + rule):
@@ -93,7 +93,7 @@ inline module_shapes shapes_of(std::vector<tensor_entry> const& tensors) {
 
 namespace detail::chk {
 
-/// The linear scheme vLLM runs for a group (VLLM.md §2).
+/// The linear scheme vLLM runs for a group (docs/VLLM.md §2).
 enum class scheme_kind { wna16, w4a8_fp8, fp8, int8, nvfp4, mxfp4, mxfp8 };
 
 struct selected {
@@ -768,7 +768,7 @@ inline void check_legacy_keys(quant_args const& a, std::string const& where, sin
 } // namespace detail::chk
 
 /// Would vLLM load the checkpoint this plan writes? Checks `p.config` (the quantization_config
-/// that will be written) against the plan's modules: VLLM.md §7 rules 1–16.
+/// that will be written) against the plan's modules: docs/VLLM.md §7 rules 1–16.
 /// @param model_config the model's config.json (read: tie_word_embeddings)
 /// @param shapes       [out, in] of the Linear modules (see shapes_of); modules missing here
 ///                     skip the shape rules

@@ -1,6 +1,6 @@
 #pragma once
 // Packing of unsigned b-bit codes (1 ≤ b ≤ 8) into int32 words, both layouts of pack-quantized
-// (FORMAT.md §5.3):
+// (docs/FORMAT.md §5.3):
 //  - dense (compressed-tensors ≥ 0.18): each row is a little-endian bit stream, element i at
 //    stream bits [i·b, i·b+b), possibly straddling two words; ceil(n·b/32) words per row;
 //  - element-aligned (≤ 0.17): 32/b whole elements per word, ceil(n/(32/b)) words per row.

@@ -1,7 +1,7 @@
 #pragma once
 // nvfp4-pack-quantized and mxfp4-pack-quantized: e2m1 codes two per byte, the even element in
 // the low nibble (weight_packed, uint8 [R, C/2]); the scales are fp8 + an f32 global scale
-// (NVFP4) or ue8m0 bytes (MXFP4). FORMAT.md §5.4, §5.5.
+// (NVFP4) or ue8m0 bytes (MXFP4). docs/FORMAT.md §5.4, §5.5.
 #include <string>
 #include <vector>
 

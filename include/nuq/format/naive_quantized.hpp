@@ -2,7 +2,7 @@
 // naive-quantized, int-quantized and float-quantized: one layout under three names (and
 // mxfp8-quantized, which differs only in its ue8m0 scales). The codes are stored unpacked as
 // `weight` (int8 for int ≤ 8 bits, float8_e4m3fn for fp8), the zero point (asymmetric only)
-// unpacked in int8. FORMAT.md §5.2, §5.6.
+// unpacked in int8. docs/FORMAT.md §5.2, §5.6.
 #include <algorithm>
 #include <string>
 #include <vector>

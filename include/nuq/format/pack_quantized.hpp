@@ -1,7 +1,7 @@
 #pragma once
 // pack-quantized: int codes of 1..8 bits packed into int32 words along each row
 // (weight_packed), the original shape as int64 (weight_shape), and for asymmetric group/channel
-// weights the zero points packed along dim 0 (weight_zero_point). FORMAT.md §5.3.
+// weights the zero points packed along dim 0 (weight_zero_point). docs/FORMAT.md §5.3.
 #include <algorithm>
 #include <bit>
 #include <string>

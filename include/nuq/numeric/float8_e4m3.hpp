@@ -56,7 +56,7 @@ inline constexpr std::array<float, 256> e4m3_values = [] {
     return t;
 }();
 
-// FORMAT.md §3.1 observed values.
+// docs/FORMAT.md §3.1 observed values.
 static_assert(float_e4m3_t(17.0f).bits == 0x58 && float_e4m3_t(19.0f).bits == 0x5A);
 static_assert(float_e4m3_t(18.5f).bits == 0x59 && float_e4m3_t(232.0f).bits == 0x76);
 static_assert(float_e4m3_t(1.0625f).bits == 0x38 && float_e4m3_t(1.1875f).bits == 0x3A);

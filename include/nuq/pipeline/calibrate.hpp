@@ -1,6 +1,6 @@
 #pragma once
 // calibrate: the calibrated part of oneshot. Chooses the pipeline as llm-compressor does
-// (ALGORITHMS.md §8.2–§8.3) and runs every modifier's layer steps on the calibration samples:
+// (docs/ALGORITHMS.md §8.2–§8.3) and runs every modifier's layer steps on the calibration samples:
 //   independent (the default)  one sequential run per modifier that needs data, in recipe
 //                              order, each on the model the earlier ones left;
 //   sequential                 one run, every modifier's hooks together;

@@ -1,6 +1,6 @@
 #pragma once
 // calibrated_run: one calibrated pass over the model for a set of layer steps, as
-// llm-compressor's pipelines drive their modifiers (ALGORITHMS.md §8.4–§8.6):
+// llm-compressor's pipelines drive their modifiers (docs/ALGORITHMS.md §8.4–§8.6):
 //   sequential  per decoder layer: a calibration pass on the cached inputs with every step's
 //               hooks, the steps' epoch end in recipe order, then (when a step changed weights)
 //               a propagation pass, so the next layer sees what the modifiers left;

@@ -1,6 +1,6 @@
 #pragma once
 // decompress: a compressed-tensors checkpoint → the dense checkpoint it stands for
-// (FORMAT.md §9). Each quantized module's stored tensors are unpacked and dequantized with its
+// (docs/FORMAT.md §9). Each quantized module's stored tensors are unpacked and dequantized with its
 // config group's weight args into `<module>.weight`; the compressed tensors and the runtime
 // qparams (input/output scales and zero points, k/v/q scales) are left out; every other tensor
 // is copied unchanged; config.json loses `quantization_config`; the other files are copied.

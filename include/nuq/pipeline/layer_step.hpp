@@ -1,6 +1,6 @@
 #pragma once
 // layer_step: one modifier's part in a calibrated run, driven one decoder layer at a time
-// (llm-compressor's lifecycle, ALGORITHMS.md §3.2: hooks observe during the layer's
+// (llm-compressor's lifecycle, docs/ALGORITHMS.md §3.2: hooks observe during the layer's
 // calibration pass, then the modifier acts at the layer's epoch end). Also the step every
 // quantizing modifier has: observing the static / "local" inputs of the Linears it quantizes.
 #include <cstdint>

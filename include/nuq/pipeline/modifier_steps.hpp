@@ -1,7 +1,7 @@
 #pragma once
 // modifier_steps: the layer steps each recipe modifier contributes to a calibrated run.
 //   QuantizationModifier  observers on its static / "local" inputs
-//   GPTQModifier          Hessians and GPTQ on its Linears (§4.3–§4.5), plus its input observers
+//   GPTQModifier          Hessians and GPTQ on its Linears (docs/ALGORITHMS.md §4.3–§4.5), plus its input observers
 //   AWQModifier           the AWQ grid search and smoothing (calib/awq.hpp)
 //   SmoothQuantModifier   SmoothQuant smoothing (calib/smoothquant.hpp)
 #include <map>

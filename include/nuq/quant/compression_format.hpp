@@ -97,7 +97,7 @@ struct ct_version {
     friend constexpr auto operator<=>(ct_version const&, ct_version const&) = default;
 };
 
-/// The release nuq writes by default and whose rules it follows (FORMAT.md §0: 0.18.0).
+/// The release nuq writes by default and whose rules it follows (docs/FORMAT.md §0: 0.18.0).
 inline constexpr ct_version ct_latest{0, 18, 0};
 
 /// "0.12.2", "0.14.0.1", "0.10.3.dev12+g1a2b" → the first three numbers (a missing patch is

@@ -1,5 +1,5 @@
 #pragma once
-// Which compression format a layer gets from its scheme (FORMAT.md §6.1 for CT >= 0.15, §6.2
+// Which compression format a layer gets from its scheme (docs/FORMAT.md §6.1 for CT >= 0.15, §6.2
 // for older writers), and the model-level format over all layers (§6.3).
 #include <optional>
 #include <span>

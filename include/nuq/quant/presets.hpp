@@ -1,5 +1,5 @@
 #pragma once
-// Preset schemes (FORMAT.md §2; CT 0.18 `PRESET_SCHEMES`): a name such as "W4A16" or "NVFP4"
+// Preset schemes (docs/FORMAT.md §2; CT 0.18 `PRESET_SCHEMES`): a name such as "W4A16" or "NVFP4"
 // stands for fixed weight / input-activation args. Names match case-insensitively.
 #include <array>
 #include <optional>

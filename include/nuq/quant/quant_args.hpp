@@ -1,6 +1,6 @@
 #pragma once
 // quant_args: compressed-tensors' QuantizationArgs — how one tensor (weights, input or output
-// activations) is quantized. Plain data, plus validate() (FORMAT.md §1.2) and JSON in/out with
+// activations) is quantized. Plain data, plus validate() (docs/FORMAT.md §1.2) and JSON in/out with
 // the exact compressed-tensors keys, spellings and inferred values.
 #include <array>
 #include <charconv>
@@ -60,7 +60,7 @@ struct quant_args {
     /// @param where JSON path of these args, for the error
     [[nodiscard]] dtype pytorch_dtype(std::string_view where = {}) const;
 
-    /// FORMAT.md §1.2, in the reference order: checks the field rules, infers strategy,
+    /// docs/FORMAT.md §1.2, in the reference order: checks the field rules, infers strategy,
     /// observer and zp_dtype, and throws nuq::error naming `where`.<field> on the first rule
     /// broken. On error *this is left unchanged.
     /// @param where JSON path of these args, e.g. "config_groups.group_0.weights"

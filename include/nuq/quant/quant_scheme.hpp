@@ -1,7 +1,7 @@
 #pragma once
 // quant_scheme: compressed-tensors' QuantizationScheme — the targets of one config group and
 // the args for their weights, input and output activations, plus an optional per-group format
-// (FORMAT.md §1.3).
+// (docs/FORMAT.md §1.3).
 #include <optional>
 #include <string>
 #include <string_view>

@@ -1,6 +1,6 @@
 #pragma once
 // quantization_config: the "quantization_config" object of a checkpoint's config.json
-// (FORMAT.md §7): the config groups, ignore list, status, KV-cache args and writer version.
+// (docs/FORMAT.md §7): the config groups, ignore list, status, KV-cache args and writer version.
 // Parsing ignores unknown top-level keys (CT: extra="ignore"); dumping writes every key the
 // CT 0.18 writer writes. nlohmann::json objects are key-sorted, as CT's json.dump(sort_keys).
 #include <array>

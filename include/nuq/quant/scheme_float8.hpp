@@ -1,5 +1,5 @@
 #pragma once
-// scheme::float8_e4m3: fp8 e4m3fn codes with a scale in the weight dtype (FORMAT.md §4.8).
+// scheme::float8_e4m3: fp8 e4m3fn codes with a scale in the weight dtype (docs/FORMAT.md §4.8).
 #include <cstdint>
 #include <string_view>
 

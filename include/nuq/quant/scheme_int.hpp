@@ -1,6 +1,6 @@
 #pragma once
 // scheme::int_<Bits, Symmetric>: integer codes of 1..8 bits, compressed-tensors' math
-// (FORMAT.md §4.3, §4.6, §4.7) with PyTorch's rounding after every op in the weight dtype D.
+// (docs/FORMAT.md §4.3, §4.6, §4.7) with PyTorch's rounding after every op in the weight dtype D.
 #include <cstdint>
 #include <string_view>
 

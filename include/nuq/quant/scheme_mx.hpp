@@ -1,7 +1,7 @@
 #pragma once
 // scheme::mx<Element>: OCP-style microscaling as compressed-tensors computes it: groups of 32
 // with a power-of-two scale stored as a ue8m0 byte. Element is float_e2m1_t (MXFP4) or
-// float_e4m3_t (MXFP8). FORMAT.md §4.5.
+// float_e4m3_t (MXFP8). docs/FORMAT.md §4.5.
 #include <bit>
 #include <cmath>
 #include <concepts>

@@ -1,6 +1,6 @@
 #pragma once
 // scheme::nvfp4: e2m1 codes in groups of 16 with an fp8 e4m3 scale per group and an f32 global
-// scale per tensor (shared by fused q/k/v and gate/up). FORMAT.md §4.4.
+// scale per tensor (shared by fused q/k/v and gate/up). docs/FORMAT.md §4.4.
 #include <cmath>
 #include <cstdint>
 #include <string_view>

@@ -162,7 +162,7 @@ inline void read_shape(io::checkpoint const& ck, quantization_config const& c, s
             m.shape.push_back(s.type == dtype::int64 ? s.at<std::int64_t>(i)
                                                      : s.at<std::int32_t>(i));
         auto const packed = format::require(find, w, "weight_packed", dtype::int32);
-        // FORMAT.md §5.3: the writer's version decides; without one, the row length does
+        // docs/FORMAT.md §5.3: the writer's version decides; without one, the row length does
         int const bits = m.scheme.weights->num_bits;
         if (auto const v = c.writer_version())
             m.layout = *v < ct_version{0, 18, 0} ? format::bit_layout::element_aligned

@@ -12,7 +12,7 @@
 
 namespace nuq::reader {
 
-/// The dtype the reference decompresses to (§9.2): the scale's for int and fp8, else bf16.
+/// The dtype the reference decompresses to (docs/FORMAT.md §9.2): the scale's for int and fp8, else bf16.
 inline dtype reference_output_type(io::checkpoint const& ck, std::string const& module) {
     auto const t = ck.tensor(module + ".weight_scale").type;
     return t == dtype::float8_e4m3fn || t == dtype::uint8 ? dtype::bfloat16 : t;

@@ -1,5 +1,5 @@
 #pragma once
-// Whether a resolved recipe needs calibration data, and why (ALGORITHMS.md §3.6, §8.2):
+// Whether a resolved recipe needs calibration data, and why (docs/ALGORITHMS.md §3.6, §8.2):
 // GPTQ, AWQ and SmoothQuant always do; a QuantizationModifier does when it has a KV-cache
 // scheme, an `imatrix_mse` weight observer, static or "local" input activations, or static
 // output activations. Weight-only schemes and dynamic activations are data-free.

@@ -1,6 +1,6 @@
 #pragma once
 // The modifiers nuq understands, as plain data with every field llm-compressor accepts for
-// them (ALGORITHMS.md §3.1, §4.1, §5.1, §6). Defaults are llm-compressor's. Filled by
+// them (docs/ALGORITHMS.md §3.1, §4.1, §5.1, §6). Defaults are llm-compressor's. Filled by
 // parse.hpp; read by resolve.hpp and by the calibration code.
 #include <optional>
 #include <string>

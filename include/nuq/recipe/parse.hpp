@@ -1,5 +1,5 @@
 #pragma once
-// Recipe text (YAML or JSON, llm-compressor's grammar, ALGORITHMS.md §7.1) → recipe.
+// Recipe text (YAML or JSON, llm-compressor's grammar, docs/ALGORITHMS.md §7.1) → recipe.
 //
 //   <name>_stage:                  any top-level key ending in "_stage"; `args` is also allowed
 //     <group>_modifiers:           any key ending in "_modifiers"
@@ -229,7 +229,7 @@ inline quantization_modifier parse_quantization_modifier(modifier_info info, jso
     return m;
 }
 
-/// GPTQ `resolve_actorder` over the resolved groups (ALGORITHMS.md §4.2).
+/// GPTQ `resolve_actorder` over the resolved groups (docs/ALGORITHMS.md §4.2).
 inline void resolve_gptq_actorder(gptq_modifier& g) {
     for (auto& group : g.quant.groups) {
         auto& w = group.scheme.weights;

@@ -3,7 +3,7 @@
 // it gets, its compression format, and the modifier that quantizes it, or why it is not
 // quantized. Plus the quantization_config compressed-tensors would write for the result.
 //
-// Semantics (ALGORITHMS.md §1.11, §3.1, §7.4; FORMAT.md §6.3, §7.1, §8):
+// Semantics (docs/ALGORITHMS.md §1.11, §3.1, §7.4; docs/FORMAT.md §6.3, §7.1, §8):
 // * Within one quantizing modifier, targets map to schemes in group order (the same target in
 //   two groups: the later group wins); a module matched by a target and by no `ignore` entry
 //   gets the scheme of its most specific target: exact name > `re:` (alphabetical) > class.

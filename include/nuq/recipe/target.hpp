@@ -1,5 +1,5 @@
 #pragma once
-// Target strings as compressed-tensors matches them (FORMAT.md §8, ALGORITHMS.md §1.11):
+// Target strings as compressed-tensors matches them (docs/FORMAT.md §8, docs/ALGORITHMS.md §1.11):
 //   "re:<pattern>"  Python re.match: anchored at the start only (write `$` for the end);
 //   anything else   an exact module name, or a class name of the module (`Linear`).
 // Python patterns run here as ECMAScript std::regex searched with match_continuous. The

@@ -4,6 +4,7 @@
 #include <optional>
 #include <span>
 
+#include "nuq/detail/library.hpp"
 #include "nuq/quant/compression_format.hpp"
 #include "nuq/quant/quant_args.hpp"
 #include "nuq/quant/quant_scheme.hpp"
@@ -81,32 +82,21 @@ inline compression_format infer_old(quant_scheme const& s, format_rules const& r
 
 /// The format a layer with this (validated) scheme is compressed with, by the rules of the
 /// writer `rules.version`. Ignores `scheme.format`; see resolve_module_format.
-inline compression_format infer_module_format(quant_scheme const& scheme,
-                                              format_rules const& rules = {}) {
-    return rules.version >= ct_version{0, 15, 0} ? detail::fmt::infer_new(scheme, rules)
-                                                 : detail::fmt::infer_old(scheme, rules);
-}
+compression_format infer_module_format(quant_scheme const& scheme,
+                                              format_rules const& rules = {});
 
 /// The format a writer records for a quantized layer (§6.3 step 1): a forced model-wide
 /// format wins, then the scheme's own `format`, then the inferred one.
-inline compression_format resolve_module_format(quant_scheme const& scheme,
+compression_format resolve_module_format(quant_scheme const& scheme,
                                                 std::optional<compression_format> forced = {},
-                                                format_rules const& rules = {}) {
-    if (forced) return *forced;
-    if (scheme.format) return *scheme.format;
-    return infer_module_format(scheme, rules);
-}
+                                                format_rules const& rules = {});
 
 /// The top-level `format` over the quantized layers' formats (§6.3): dense formats are left
 /// out; none left → dense, one distinct → it, several → mixed-precision.
-inline compression_format model_format(std::span<compression_format const> module_formats) {
-    std::optional<compression_format> single;
-    for (auto f : module_formats) {
-        if (f == compression_format::dense) continue;
-        if (single && *single != f) return compression_format::mixed_precision;
-        single = f;
-    }
-    return single.value_or(compression_format::dense);
-}
+compression_format model_format(std::span<compression_format const> module_formats);
 
 } // namespace nuq
+
+#ifdef NUQ_HEADER_ONLY
+#include "nuq/quant/infer_format_impl.hpp"
+#endif

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "nuq/detail/library.hpp"
 #include "nuq/error.hpp"
 #include "nuq/quant/quant_args.hpp"
 #include "nuq/quant/quant_scheme.hpp"
@@ -124,18 +125,11 @@ inline quant_scheme unvalidated(std::string_view name) {
 
 /// The preset `name` (case-insensitive) as a validated scheme with these targets.
 /// @param where JSON path to blame if the name is unknown, e.g. "config_groups.W4A17"
-inline quant_scheme preset_scheme(std::string_view name, std::vector<std::string> targets,
-                                  std::string_view where = {}) {
-    auto const canonical = preset_canonical_name(name);
-    if (!canonical)
-        throw error("preset.unknown", std::string(where),
-                    "unknown preset scheme \"" + std::string(name) + '"',
-                    "one of " + detail::cfg::quoted_list(preset_names),
-                    "use one of the listed preset names, or write the scheme out in full");
-    quant_scheme s = detail::preset::unvalidated(*canonical);
-    s.targets = std::move(targets);
-    s.validate(where);
-    return s;
-}
+quant_scheme preset_scheme(std::string_view name, std::vector<std::string> targets,
+                                  std::string_view where = {});
 
 } // namespace nuq
+
+#ifdef NUQ_HEADER_ONLY
+#include "nuq/quant/presets_impl.hpp"
+#endif

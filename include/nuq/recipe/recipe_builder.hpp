@@ -37,7 +37,7 @@
 #include "nuq/quant/quant_scheme.hpp"
 #include "nuq/recipe/fields.hpp"
 #include "nuq/recipe/modifiers.hpp"
-#include "nuq/recipe/parse.hpp"
+#include "nuq/recipe/target.hpp"
 
 namespace nuq::recipe {
 
@@ -104,7 +104,7 @@ public:
         quantization_fields q;
         q.has_config_groups = true;
         q.ignore = ignore_;
-        detail::check_targets(q.ignore, child(info.path, "ignore"));
+        compile_targets(q.ignore, child(info.path, "ignore")); // a bad `re:` pattern fails here
         auto const groups_path = child(info.path, "config_groups");
         for (std::size_t i = 0; i < groups_.size(); ++i) {
             auto const name = "group_" + std::to_string(i);
@@ -128,7 +128,7 @@ public:
                 throw error("recipe.builder_targets", child(where, "targets"), "no targets",
                             "module names, `re:` patterns or classes such as \"Linear\"",
                             "give the group its targets");
-            detail::check_targets(s.targets, child(where, "targets"));
+            compile_targets(s.targets, child(where, "targets"));
             q.groups.push_back({name, where, std::move(s)});
         }
 
@@ -138,7 +138,7 @@ public:
             gptq_modifier m;
             m.info = std::move(info);
             m.quant = std::move(q);
-            detail::resolve_gptq_actorder(m);
+            default_actorder(m);
             r.modifiers.emplace_back(std::move(m));
         } else {
             r.modifiers.emplace_back(quantization_modifier{std::move(info), std::move(q)});
@@ -147,6 +147,23 @@ public:
     }
 
 private:
+    /// parse.hpp's resolve_gptq_actorder for a GPTQModifier without `actorder`: llm-compressor's
+    /// "static" sentinel gives every weight without one actorder "weight" (spelled "static").
+    /// (Args that validate never carry actorder "group" on a strategy without groups.)
+    static void default_actorder(gptq_modifier& g) {
+        for (auto& group : g.quant.groups) {
+            auto& w = group.scheme.weights;
+            if (!w || w->actorder != actorder_mode::none) continue;
+            auto const s = w->strategy_or_tensor();
+            if (s == quant_strategy::group || s == quant_strategy::tensor_group ||
+                s == quant_strategy::channel || s == quant_strategy::tensor ||
+                s == quant_strategy::block) {
+                w->actorder = actorder_mode::weight;
+                w->actorder_alias = true;
+            }
+        }
+    }
+
     struct group_spec {
         std::vector<std::string> targets;            ///< for a preset
         std::variant<std::string, quant_scheme> scheme; ///< preset name or the scheme itself

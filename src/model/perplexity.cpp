@@ -1,0 +1,2 @@
+// perplexity.hpp's bodies, compiled once.
+#include "nuq/model/perplexity_impl.hpp"

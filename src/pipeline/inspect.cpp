@@ -1,0 +1,2 @@
+// inspect.hpp's bodies, compiled once.
+#include "nuq/pipeline/inspect_impl.hpp"

@@ -1,0 +1,2 @@
+// parse.hpp's bodies, compiled once.
+#include "nuq/recipe/parse_impl.hpp"

@@ -381,7 +381,7 @@ TEST_CASE("a Hessian that is not positive definite falls back to RTN, with a war
     CHECK(ok.warning.empty());
 }
 
-TEST_CASE("dead columns are zeroed; bad arguments are refused", "[gptq]") {
+TEST_CASE("dead columns are zeroed, and bad arguments are refused", "[gptq]") {
     auto h = hessian_of(correlated_inputs());
     for (std::int64_t j = 0; j < cols; ++j) h(9, j) = h(j, 9) = 0;
     auto const w = random_weight();

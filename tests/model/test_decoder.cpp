@@ -96,7 +96,7 @@ TEST_CASE("stories260K: tied embeddings, finite logits, greedy continuation", "[
     CHECK(generated == continuation);
 }
 
-TEST_CASE("a tap sees every Linear input; attention and MLP outputs rebuild the layer",
+TEST_CASE("a tap sees every Linear input, and attention and MLP outputs rebuild the layer",
           "[model]") {
     nuq::io::checkpoint const ck(tiny_llama);
     nuq::model::weights const w(ck);

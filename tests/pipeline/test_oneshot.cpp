@@ -127,8 +127,8 @@ TEST_CASE("oneshot refuses an existing output, leaves nothing behind and never t
     fs::remove_all(parent);
 }
 
-TEST_CASE("every example recipe writes a checkpoint that nuq check passes; without calibration "
-          "data, those that need it are refused") {
+TEST_CASE("every example recipe writes a checkpoint that nuq check passes, and without calibration "
+          "data those that need it are refused") {
     int written = 0, refused = 0;
     for (auto const& e : fs::directory_iterator(recipes)) {
         auto const name = e.path().filename().string();

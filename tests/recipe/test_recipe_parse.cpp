@@ -141,7 +141,7 @@ quant_stage:
     CHECK(s.input_activations->observer == "static_minmax"); // the preset's, untouched
 }
 
-TEST_CASE("YAML scalars resolve as PyYAML does; JSON gives the same recipe") {
+TEST_CASE("YAML scalars resolve as PyYAML does, and JSON gives the same recipe") {
     auto const y = nr::load_recipe(NUQ_TEST_DATA "/../../examples/recipes/int4_int8.yaml");
     auto const j = nr::load_recipe(NUQ_TEST_DATA "/../../examples/recipes/int4_int8.json");
     auto const& qy = std::get<nr::quantization_modifier>(y.modifiers[0]).quant;

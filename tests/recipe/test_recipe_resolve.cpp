@@ -174,7 +174,7 @@ quant_stage:
     CHECK(s.config.config_groups.size() == 1);
 }
 
-TEST_CASE("later modifiers replace earlier schemes; ignore keeps them") {
+TEST_CASE("later modifiers replace earlier schemes, and ignore keeps them") {
     auto const p = resolve_yaml(R"(
 first_stage:
   quant_modifiers:

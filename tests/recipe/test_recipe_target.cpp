@@ -124,7 +124,7 @@ TEST_CASE("Linear modules of the tiny Llama checkpoint, from its header and conf
     CHECK(modules == expected);
 }
 
-TEST_CASE("tied embeddings still have an lm_head Linear; norms, embeddings and 3-D weights are not Linear") {
+TEST_CASE("tied embeddings still have an lm_head Linear, and norms, embeddings and 3-D weights are not Linear") {
     std::vector<nuq::recipe::tensor_entry> tensors{
         {"model.embed_tokens.weight", {32, 8}},
         {"model.layers.0.self_attn.q_norm.weight", {8}},

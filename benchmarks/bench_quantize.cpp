@@ -1,4 +1,4 @@
-// quantize + pack (format::quantize_and_pack) of Llama-3-8B's down_proj weight, 4096 × 14336
+// quantize + pack (format::quantize_and_pack, the compiled run-time function) of Llama-3-8B's down_proj weight, 4096 × 14336
 // bf16 (normal-ish values, std 0.02), for each preset's weight scheme in the format a writer
 // infers for it, with 1 and 2 threads. Next to each: the memory floor measured in the same run
 // with the same thread count (bench::memory_bandwidth reading the 117 MB weight and writing the
@@ -13,15 +13,14 @@
 #include <memory>
 #include <cstdint>
 #include <random>
+#include <span>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "random_weight.hpp"
 #include "bandwidth.hpp"
 #include "nuq/quant/infer_format.hpp"
-#include "nuq/format/packer.hpp"
-#include "nuq/quant/make_quantizer.hpp"
+#include "nuq/format/quantize_and_pack.hpp"
 #include "nuq/quant/presets.hpp"
 
 namespace {
@@ -36,22 +35,18 @@ std::vector<nuq::bfloat16_t> const& weight() {
 struct job {
     nuq::quant_args args;
     nuq::compression_format format;
-    nuq::quantizer_variant quantizer;
 };
 
 std::vector<nuq::tensor> run(job const& j, int threads) {
-    nuq::weight_view<nuq::bfloat16_t> const w{weight(), rows, cols};
+    nuq::tensor_ref const w(nuq::dtype::bfloat16, {rows, cols}, std::as_bytes(std::span(weight())));
     nuq::quantize_options o;
     o.threads = threads;
-    return std::visit(
-        [&](auto const& q) { return nuq::format::quantize_and_pack(j.format, q, w, j.args, o); },
-        j.quantizer);
+    return nuq::format::quantize_and_pack(j.format, j.args, w, o);
 }
 
 void add(std::string const& preset) {
     auto const scheme = nuq::preset_scheme(preset, {"Linear"});
-    auto const j = std::make_shared<job>(job{*scheme.weights, nuq::infer_module_format(scheme),
-                                             nuq::make_quantizer(*scheme.weights)});
+    auto const j = std::make_shared<job>(job{*scheme.weights, nuq::infer_module_format(scheme)});
     std::size_t written = 0;
     for (auto const& t : run(*j, 0)) written += t.data.size();
     std::size_t const read = weight().size() * sizeof(nuq::bfloat16_t);

@@ -14,7 +14,8 @@
 
 #include "calib/smoothing_test_util.hpp"
 #include "nuq/calib/awq.hpp"
-#include "nuq/quant/make_quantizer.hpp"
+#include "nuq/quant/presets.hpp"
+#include "nuq/quant/quantize.hpp"
 #include "support/test_helpers.hpp"
 
 namespace {
@@ -52,8 +53,9 @@ nuq::model::linear rtn(nuq::model::linear l, std::string const& preset) {
         values[i] = nuq::from_float<D>(l.weight.data()[i]);
     nuq::weight_view<D> const view{values, static_cast<std::int64_t>(l.weight.shape(0)),
                                    static_cast<std::int64_t>(l.weight.shape(1))};
-    auto const q = std::visit([&](auto const& z) { return z.dequantize(z.quantize(view)); },
-                              nuq::make_quantizer(args));
+    nuq::tensor_ref const ref(nuq::dtype_of<D>(), {view.rows, view.cols},
+                              std::as_bytes(std::span(values)));
+    auto const q = nuq::fake_quantize(args, ref, {});
     std::copy(q.begin(), q.end(), l.weight.begin());
     return l;
 }

@@ -17,8 +17,9 @@
 #include "nuq/calib/hessian.hpp"
 #include "nuq/calib/inverse_factor.hpp"
 #include "nuq/format/packer.hpp"
-#include "nuq/quant/make_quantizer.hpp"
+#include "nuq/format/quantize_and_pack.hpp"
 #include "nuq/quant/presets.hpp"
+#include "nuq/quant/quantize.hpp"
 #include "support/test_helpers.hpp"
 
 namespace {
@@ -73,6 +74,12 @@ nuq::weight_view<D> view(std::vector<D> const& w, std::int64_t r = rows, std::in
     return {{w.data(), w.size()}, r, c};
 }
 
+/// w as the stored tensor the run-time functions (quant/quantize.hpp) take.
+template <class D>
+nuq::tensor_ref stored(std::vector<D> const& w, std::int64_t r = rows, std::int64_t c = cols) {
+    return {nuq::dtype_of<D>(), {r, c}, std::as_bytes(std::span(w))};
+}
+
 nuq::quant_args preset(std::string const& name, nuq::actorder_mode order = nuq::actorder_mode::none) {
     auto a = *nuq::preset_scheme(name, {"Linear"}).weights;
     if (a.strategy == nuq::quant_strategy::group && a.group_size == 128) a.group_size = 32;
@@ -85,8 +92,7 @@ nuq::quant_args preset(std::string const& name, nuq::actorder_mode order = nuq::
 template <class D>
 std::vector<float> rtn(nuq::quant_args const& a, std::vector<D> const& w,
                        std::int64_t r = rows, std::int64_t c = cols) {
-    return std::visit([&](auto const& q) { return q.dequantize(q.quantize(view(w, r, c))); },
-                      nuq::make_quantizer(a));
+    return nuq::fake_quantize(a, stored(w, r, c), {});
 }
 
 /// Σ over tokens and rows of ((W − Q)·xᵀ)², in double.
@@ -112,8 +118,7 @@ std::vector<float> requantized(nuq::quant_args const& a, gptq_result const& g) {
     for (std::size_t i = 0; i < w.size(); ++i) w[i] = nuq::from_float<D>(g.weight[i]);
     nuq::quantize_options o;
     o.qparams = &g.qparams;
-    return std::visit([&](auto const& q) { return q.dequantize(q.quantize(view(w), o)); },
-                      nuq::make_quantizer(a));
+    return nuq::fake_quantize(a, stored(w), o);
 }
 
 /// Stable descending order of diag(H), written plainly.
@@ -191,8 +196,7 @@ TEST_CASE("GPTQ with H = c·I and no actorder is RTN", "[gptq]") {
             CHECK_FALSE(g.fell_back);
             CHECK(g.warning.empty());
             CHECK(g.weight == rtn(a, w));
-            auto const q = std::visit([&](auto const& z) { return z.quantize(view(w)); },
-                                      nuq::make_quantizer(a));
+            auto const q = nuq::quantize(a, stored(w), {});
             CHECK(g.qparams.scales == q.scales);
             CHECK(g.qparams.zero_points == q.zero_points);
             CHECK(g.qparams.codes.empty());
@@ -203,8 +207,7 @@ TEST_CASE("GPTQ with H = c·I and no actorder is RTN", "[gptq]") {
         auto const a = preset("NVFP4A16");
         auto const g = gptq_quantize(view(w), h, a, o);
         CHECK(g.weight == rtn(a, w));
-        auto const q = std::visit([&](auto const& z) { return z.quantize(view(w)); },
-                                  nuq::make_quantizer(a));
+        auto const q = nuq::quantize(a, stored(w), {});
         CHECK(g.qparams.global_scale == q.global_scale);
         CHECK(g.qparams.scales == q.scales);
         o.global_scale = 1000.0f; // a fused sibling's
@@ -280,8 +283,7 @@ TEST_CASE("actorder group: groups of permuted columns, g_idx per original column
     std::vector<bfloat16_t> permuted(w.size());
     for (std::int64_t r = 0; r < rows; ++r)
         for (std::int64_t j = 0; j < cols; ++j) permuted[r * cols + j] = w[r * cols + perm[j]];
-    auto const q = std::visit([&](auto const& z) { return z.quantize(view(permuted)); },
-                              nuq::make_quantizer(a));
+    auto const q = nuq::quantize(a, stored(permuted), {});
     CHECK(g.qparams.scales == q.scales);
     CHECK(requantized<bfloat16_t>(a, g) == g.weight); // valid with g_idx
     CHECK(g.weight != gptq_quantize(view(w), h, preset("W4A16", nuq::actorder_mode::weight),
@@ -304,18 +306,18 @@ TEST_CASE("packing GPTQ's output with its qparams", "[gptq][pack]") {
         for (std::size_t i = 0; i < wd.size(); ++i) wd[i] = bfloat16_t(g.weight[i]);
         nuq::quantize_options o;
         if (fixed) o.qparams = &g.qparams;
-        return std::visit(
-            [&](auto const& q) {
-                auto const packed = nuq::format::quantize_and_pack(f, q, view(wd), a, o);
+        {
+            {
+                auto const packed = nuq::format::quantize_and_pack(f, a, stored(wd), o);
                 nuq::format::tensor_lookup find = [&](std::string const& n) -> std::optional<nuq::tensor_ref> {
                     for (auto const& t : packed)
                         if (t.name == n) return nuq::tensor_ref(t);
                     return std::nullopt;
                 };
                 auto back = nuq::format::unpack(f, find, a, "layer");
-                return std::pair{back, q.dequantize(back)};
-            },
-            nuq::make_quantizer(a));
+                return std::pair{back, nuq::dequantize(a, back, "layer")};
+            }
+        }
     };
     SECTION("int4 and NVFP4: the checkpoint decodes to GPTQ's weight exactly") {
         for (auto [name, order, f] :
@@ -403,8 +405,7 @@ TEST_CASE("dead columns are zeroed, and bad arguments are refused", "[gptq]") {
     nuq::quantize_options qo;
     qo.qparams = &other;
     CHECK(nuq::test::error_of([&] {
-              std::visit([&](auto const& q) { (void)q.quantize(view(w), qo); },
-                         nuq::make_quantizer(preset("W4A16")));
+              (void)nuq::quantize(preset("W4A16"), stored(w), qo);
           }).id() == "quant.fixed_qparams");
 }
 
@@ -414,8 +415,7 @@ namespace {
 /// its error goes straight into every later column. int (symmetric) and fp8 schemes, bf16.
 std::vector<float> naive_gptq(std::vector<bfloat16_t> const& w, xt::xtensor<float, 2> h,
                               nuq::quant_args const& a, double& loss) {
-    auto const q = std::visit([&](auto const& z) { return z.quantize(view(w)); },
-                              nuq::make_quantizer(a));
+    auto const q = nuq::quantize(a, stored(w), {});
     bool const fp8 = a.is_float();
     std::int64_t const gs = a.strategy == nuq::quant_strategy::group ? *a.group_size : cols;
     float const qmax = fp8 ? 448.0f : static_cast<float>((1 << (a.num_bits - 1)) - 1);

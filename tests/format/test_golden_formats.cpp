@@ -1,7 +1,8 @@
 // Conformance with compressed-tensors 0.18: every case of tests/data/formats (made by the
 // reference code, see tests/data/formats/README) is reproduced byte for byte: the compressed
 // tensors from the input weight and args, and the decompressed weight from the compressed
-// tensors.
+// tensors. Through the run-time functions the program uses (quant/quantize.hpp,
+// format/quantize_and_pack.hpp), which the library compiles once per quantizer.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -9,7 +10,9 @@
 #include <iostream>
 
 #include "nuq/format/packer.hpp"
+#include "nuq/format/quantize_and_pack.hpp"
 #include "nuq/quant/make_quantizer.hpp"
+#include "nuq/quant/quantize.hpp"
 #include "support/golden.hpp"
 
 namespace fs = std::filesystem;
@@ -45,33 +48,36 @@ bool same_bytes(tensor const& a, tensor const& b) {
     return a.type == b.type && a.shape == b.shape && a.data == b.data;
 }
 
-float absmax_of(tensor const& w) {
-    return nuq::visit_weight(w, "w", [](auto v) { return nuq::absmax(v); });
+float nvfp4_global_scale(tensor const& w, float a) {
+    using S = nuq::scheme::nvfp4;
+    switch (w.type) {
+    case nuq::dtype::bfloat16: return S::global_scale<nuq::bfloat16_t>(a);
+    case nuq::dtype::float16: return S::global_scale<nuq::float16_t>(a);
+    default: return S::global_scale<float>(a);
+    }
 }
 
-template <class Q>
-float global_scale_for(tensor const& w, float a) {
-    using S = typename Q::scheme_type;
-    if constexpr (S::uses_global_scale) {
-        switch (w.type) {
-        case nuq::dtype::bfloat16: return S::template global_scale<nuq::bfloat16_t>(a);
-        case nuq::dtype::float16: return S::template global_scale<nuq::float16_t>(a);
-        default: return S::template global_scale<float>(a);
-        }
-    }
-    return 1.0f;
+// The unit (scale entry) of every element of a [rows, cols] weight quantized with args a.
+std::vector<std::size_t> units_of(nuq::quant_args const& a, nuq::quantized_weight const& qw) {
+    auto const* gi = qw.g_idx.empty() ? nullptr : qw.g_idx.data();
+    std::vector<std::size_t> u(static_cast<std::size_t>(qw.rows * qw.cols));
+    std::visit([&](auto const& q) {
+        for (std::int64_t r = 0; r < qw.rows; ++r)
+            for (std::int64_t c = 0; c < qw.cols; ++c)
+                u[static_cast<std::size_t>(r * qw.cols + c)] =
+                    static_cast<std::size_t>(q.strategy().unit(r, c, qw.cols, gi));
+    }, nuq::make_quantizer(a));
+    return u;
 }
 
 // Units (scale entries) of a weight whose inputs are all finite.
-template <class Q>
-std::vector<bool> finite_units(Q const& q, tensor const& w, nuq::quantized_weight const& qw) {
+std::vector<bool> finite_units(nuq::quant_args const& a, tensor const& w,
+                               nuq::quantized_weight const& qw) {
     std::vector<bool> ok(qw.scales.size(), true);
-    auto const* gi = qw.g_idx.empty() ? nullptr : qw.g_idx.data();
+    auto const units = units_of(a, qw);
     auto vals = nuq::format::decode_floats(w, "w");
-    for (std::int64_t r = 0; r < qw.rows; ++r)
-        for (std::int64_t c = 0; c < qw.cols; ++c)
-            if (!std::isfinite(vals[static_cast<std::size_t>(r * qw.cols + c)]))
-                ok[static_cast<std::size_t>(q.strategy().template unit(r, c, qw.cols, gi))] = false;
+    for (std::size_t i = 0; i < vals.size(); ++i)
+        if (!std::isfinite(vals[i])) ok[units[i]] = false;
     return ok;
 }
 
@@ -84,35 +90,32 @@ void check_case(fs::path const& json_path, case_stats& st) {
     auto const fmt = nuq::parse_compression_format(group["format"].get<std::string>(), name);
     auto const args = args_from_json(group["weights"]);
     bool const platform_defined = j["platform_defined"];
-    auto const qv = nuq::make_quantizer(args, name);
-
-    std::visit([&](auto const& q) {
-        using Q = std::decay_t<decltype(q)>;
+    bool const nvfp4 = args.strategy == nuq::quant_strategy::tensor_group;
+    {
         // a fused set (q/k/v) shares one global scale over the absmax of all its members
         float a = 0;
         for (auto const& [m, dims] : j["modules"].items())
-            a = nuq::nan_max(a, absmax_of(g.at("original." + m + ".weight"))), (void)dims;
+            a = nuq::nan_max(a, nuq::weight_absmax(g.at("original." + m + ".weight"), m)),
+            (void)dims;
         for (auto const& [m, dims] : j["modules"].items()) {
             INFO("module " << m);
             tensor const& w = g.at("original." + m + ".weight");
             nuq::quantize_options o;
-            o.global_scale = global_scale_for<Q>(w, a);
-            if (!Q::scheme_type::uses_global_scale) o.global_scale.reset();
+            if (nvfp4) o.global_scale = nvfp4_global_scale(w, a);
             std::vector<std::int32_t> gidx;
             if (g.has(m + ".weight_g_idx")) {
                 auto s = g.at(m + ".weight_g_idx").template as<std::int32_t>();
                 gidx.assign(s.begin(), s.end());
                 o.g_idx = gidx;
             }
-            auto const qw = nuq::visit_weight(w, m, [&](auto v) { return q.quantize(v, o); });
+            o.where = m;
+            auto const qw = nuq::quantize(args, w, o);
             (void)dims;
             auto const packed = nuq::format::pack(fmt, qw, args, m);
             // the streaming path gives the same tensors, on one thread or several
             for (int threads : {1, 2}) {
                 o.threads = threads;
-                auto const streamed = nuq::visit_weight(w, m, [&](auto v) {
-                    return nuq::format::quantize_and_pack(fmt, q, v, args, o);
-                });
+                auto const streamed = nuq::format::quantize_and_pack(fmt, args, w, o);
                 REQUIRE(streamed.size() == packed.size());
                 for (std::size_t k = 0; k < packed.size(); ++k)
                     CHECK((same_bytes(streamed[k], packed[k]) || platform_defined));
@@ -124,7 +127,7 @@ void check_case(fs::path const& json_path, case_stats& st) {
                 if (k.rfind(m + ".", 0) == 0) ++stored;
             CHECK(stored == packed.size());
             // the declared layout is what pack writes (no g_idx: it comes from GPTQ)
-            auto specs = nuq::format::describe(fmt, q, args, w.shape[0], w.shape[1], w.type, m);
+            auto specs = nuq::format::describe(fmt, args, w.shape[0], w.shape[1], w.type, m);
             std::size_t matched = 0;
             for (auto const& t : packed)
                 for (auto const& sp : specs)
@@ -145,16 +148,12 @@ void check_case(fs::path const& json_path, case_stats& st) {
                     ++st.tensors;
                 }
             } else { // NaN/Inf units are platform-defined: every other unit must match
-                auto const ok = finite_units(q, w, qw);
-                auto const* gi = qw.g_idx.empty() ? nullptr : qw.g_idx.data();
+                auto const ok = finite_units(args, w, qw);
+                auto const units = units_of(args, qw);
                 for (std::size_t u = 0; u < ok.size(); ++u)
                     if (ok[u]) CHECK(qw.scales[u] == gq.scales[u]);
-                for (std::int64_t r = 0; r < qw.rows; ++r)
-                    for (std::int64_t c = 0; c < qw.cols; ++c) {
-                        auto const i = static_cast<std::size_t>(r * qw.cols + c);
-                        if (ok[static_cast<std::size_t>(q.strategy().template unit(r, c, qw.cols, gi))])
-                            CHECK(int(qw.codes[i]) == int(gq.codes[i]));
-                    }
+                for (std::size_t i = 0; i < units.size(); ++i)
+                    if (ok[units[i]]) CHECK(int(qw.codes[i]) == int(gq.codes[i]));
                 st.tensors += static_cast<int>(packed.size());
             }
 
@@ -171,8 +170,10 @@ void check_case(fs::path const& json_path, case_stats& st) {
             }
 
             // decompression of the golden compressed tensors
-            auto const dense = q.dequantize(gq);
-            auto const out_type = Q::output_dtype(gq);
+            auto const dense = nuq::dequantize(args, gq, m);
+            // int and fp8 scales are stored in the weight dtype, NVFP4/MX ones decode to bf16
+            bool const mx = args.group_size == 32 && args.scale_dtype == nuq::dtype::uint8;
+            auto const out_type = nvfp4 || mx ? nuq::dtype::bfloat16 : gq.weight_type;
             auto const shape = std::vector<std::int64_t>{gq.rows, gq.cols};
             auto const mine = nuq::format::encode_floats("d", out_type, shape, dense);
             std::string const ref = g.has("decompressed." + m + ".weight")
@@ -184,21 +185,18 @@ void check_case(fs::path const& json_path, case_stats& st) {
                 CHECK(same_bytes(mine, expect));
             } else { // compare as numbers up to the sign of zero, finite units only
                 auto const want = nuq::format::decode_floats(expect, ref);
-                auto const ok = finite_units(q, w, gq);
-                auto const* gi = gq.g_idx.empty() ? nullptr : gq.g_idx.data();
-                for (std::int64_t r = 0; r < gq.rows; ++r)
-                    for (std::int64_t c = 0; c < gq.cols; ++c) {
-                        auto const i = static_cast<std::size_t>(r * gq.cols + c);
-                        if (!ok[static_cast<std::size_t>(q.strategy().template unit(r, c, gq.cols, gi))])
-                            continue;
-                        float const x = dense[i], y = nuq::round_to<nuq::bfloat16_t>(want[i]);
-                        CHECK((x == (out_type == nuq::dtype::bfloat16 ? y : want[i]) ||
-                               (x != x && want[i] != want[i])));
-                    }
+                auto const ok = finite_units(args, w, gq);
+                auto const units = units_of(args, gq);
+                for (std::size_t i = 0; i < units.size(); ++i) {
+                    if (!ok[units[i]]) continue;
+                    float const x = dense[i], y = nuq::round_to<nuq::bfloat16_t>(want[i]);
+                    CHECK((x == (out_type == nuq::dtype::bfloat16 ? y : want[i]) ||
+                           (x != x && want[i] != want[i])));
+                }
             }
             ++st.decompressed;
         }
-    }, qv);
+    }
     ++st.cases;
 }
 

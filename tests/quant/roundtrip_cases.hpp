@@ -5,6 +5,7 @@
 // other unit is unaffected — except that NVFP4 clamps an inf group's fp8 scale to 448, so
 // that group saturates instead. (The reference's codes and NaN signs there are
 // platform-defined.)
+#pragma once
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -13,7 +14,10 @@
 #include "nuq/format/packer.hpp"
 #include "nuq/quant/make_quantizer.hpp"
 
-namespace {
+// The quantizer types split over several test files (test_roundtrip_*.cpp), so that no
+// translation unit instantiates all of them.
+
+namespace nuq::test::roundtrip {
 
 template <class Q>
 nuq::quant_args args_for(int rows_block = 3, int cols_block = 8) {
@@ -62,11 +66,10 @@ Q make(nuq::quant_args const& a) {
     return std::get<Q>(nuq::make_quantizer(a));
 }
 
-} // namespace
 
-TEMPLATE_LIST_TEST_CASE("pack, unpack and dequantize round-trip on odd shapes", "[roundtrip]",
-                        nuq::all_quantizers) {
-    using Q = TestType;
+/// pack, unpack and dequantize round-trip on odd shapes
+template <class Q>
+void roundtrip_case() {
     auto const args = args_for<Q>();
     Q const q = make<Q>(args);
     std::int64_t const rows = 7, cols = cols_for<Q>();
@@ -120,9 +123,9 @@ TEMPLATE_LIST_TEST_CASE("pack, unpack and dequantize round-trip on odd shapes", 
     }
 }
 
-TEMPLATE_LIST_TEST_CASE("NaN and inf poison only their own unit, deterministically", "[naninf]",
-                        nuq::all_quantizers) {
-    using Q = TestType;
+/// NaN and inf poison only their own unit, deterministically
+template <class Q>
+void naninf_case() {
     using T = typename Q::strategy_type;
     if constexpr (T::kind == nuq::quant_strategy::tensor) {
         SUCCEED("one unit: the whole tensor decodes to NaN");
@@ -160,3 +163,16 @@ TEMPLATE_LIST_TEST_CASE("NaN and inf poison only their own unit, deterministical
             }
     }
 }
+
+} // namespace nuq::test::roundtrip
+
+/// The round-trip and NaN/inf tests for the quantizer types of `List`, named with `Label`.
+#define NUQ_ROUNDTRIP_TESTS(Label, List)                                                           \
+    TEMPLATE_LIST_TEST_CASE("pack, unpack and dequantize round-trip on odd shapes (" Label ")",    \
+                            "[roundtrip]", List) {                                                 \
+        nuq::test::roundtrip::roundtrip_case<TestType>();                                          \
+    }                                                                                              \
+    TEMPLATE_LIST_TEST_CASE("NaN and inf poison only their own unit, deterministically (" Label    \
+                            ")", "[naninf]", List) {                                               \
+        nuq::test::roundtrip::naninf_case<TestType>();                                             \
+    }

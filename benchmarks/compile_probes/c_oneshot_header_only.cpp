@@ -1,12 +1,3 @@
-// Probe (c): probe (b) with NUQ_HEADER_ONLY: every body compiled in this translation unit.
-#include "nuq/pipeline/oneshot.hpp"
-
-int main(int argc, char** argv) {
-    if (argc < 4) return 2;
-    nuq::pipeline::oneshot_options o;
-    o.model = argv[1];
-    o.recipe = argv[2];
-    o.output = argv[3];
-    auto const r = nuq::pipeline::oneshot(o);
-    return r.quantized > 0 ? 0 : 1;
-}
+// Probe (c): probe (b) with NUQ_HEADER_ONLY (compile_cost.sh adds it for *_header_only.cpp):
+// every body oneshot needs is compiled in this translation unit. Reported, no limit.
+#include "b_oneshot.cpp"

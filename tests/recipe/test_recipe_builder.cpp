@@ -6,6 +6,7 @@
 #include <variant>
 #include <vector>
 
+#include "recipe/recipe_test_util.hpp"
 #include "nuq/quant/quant_args.hpp"
 #include "nuq/recipe/parse.hpp"
 #include "nuq/recipe/recipe_builder.hpp"
@@ -15,24 +16,14 @@ namespace nr = nuq::recipe;
 
 namespace {
 
-std::string const builder_examples = NUQ_TEST_DATA "/../../examples/recipes";
+std::string const builder_examples = nuq::test::example_recipes;
 
-/// The Linear modules of examples/data/tiny-llama-sotu, in named_modules() order.
-std::vector<std::string> builder_tiny_llama() {
-    std::vector<std::string> names;
-    for (int i = 0; i < 6; ++i)
-        for (auto s : {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
-                       "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"})
-            names.push_back("model.layers." + std::to_string(i) + "." + s);
-    names.emplace_back("lm_head");
-    return names;
-}
 
 /// Both recipes resolve to the same quantization_config and, module by module, the same
 /// status, scheme, format, group and deciding target.
 void check_same_plan(nr::recipe const& built, nr::recipe const& parsed) {
-    auto const a = nr::resolve(built, builder_tiny_llama());
-    auto const b = nr::resolve(parsed, builder_tiny_llama());
+    auto const a = nr::resolve(built, nuq::test::tiny_llama_linears());
+    auto const b = nr::resolve(parsed, nuq::test::tiny_llama_linears());
     CHECK(a.config == b.config);
     CHECK(a.warnings == b.warnings);
     REQUIRE(a.modules.size() == b.modules.size());

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "recipe/recipe_test_util.hpp"
 #include "nuq/quant/quantization_config.hpp"
 #include "nuq/recipe/calibration.hpp"
 #include "nuq/recipe/parse.hpp"
@@ -20,22 +21,12 @@ using nuq::compression_format;
 
 namespace {
 
-std::string const examples = NUQ_TEST_DATA "/../../examples/recipes";
+std::string const examples = nuq::test::example_recipes;
 std::string const recipes = NUQ_TEST_DATA "/recipes";
 
-/// The Linear modules of examples/data/tiny-llama-sotu, in named_modules() order.
-std::vector<std::string> tiny_llama() {
-    std::vector<std::string> names;
-    for (int i = 0; i < 6; ++i)
-        for (auto s : {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
-                       "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"})
-            names.push_back("model.layers." + std::to_string(i) + "." + s);
-    names.emplace_back("lm_head");
-    return names;
-}
 
 nr::plan resolve_yaml(std::string const& yaml) {
-    return nr::resolve(nr::parse_recipe_yaml(yaml, "test.yaml"), tiny_llama());
+    return nr::resolve(nr::parse_recipe_yaml(yaml, "test.yaml"), nuq::test::tiny_llama_linears());
 }
 
 std::string const q0 = "model.layers.0.self_attn.q_proj";
@@ -51,7 +42,7 @@ TEST_CASE("every example recipe parses and resolves against the tiny Llama") {
         INFO(path.filename().string());
         ++count;
         auto const r = nr::load_recipe(path);
-        auto const p = nr::resolve(r, tiny_llama());
+        auto const p = nr::resolve(r, nuq::test::tiny_llama_linears());
         CHECK(p.modules.size() == 43);
         CHECK(p.warnings.empty());
         // Every decoder projection is quantized, lm_head is not.
@@ -76,7 +67,7 @@ TEST_CASE("golden recipes resolve to the golden quantization_config") {
                       "calibrated_nvfp4_w4a4_fp8", "calibrated_nvfp4_w4a4_fp8_no_observer"}) {
         INFO(name);
         auto const dir = recipes + "/" + name;
-        auto const p = nr::resolve(nr::load_recipe(dir + "/recipe.yaml"), tiny_llama());
+        auto const p = nr::resolve(nr::load_recipe(dir + "/recipe.yaml"), nuq::test::tiny_llama_linears());
         std::ifstream f(dir + "/config.json");
         auto const golden = nlohmann::json::parse(f)["quantization_config"];
         auto const mine = nuq::dump(p.config);
@@ -89,7 +80,7 @@ TEST_CASE("golden recipes resolve to the golden quantization_config") {
 }
 
 TEST_CASE("golden int4_int8: groups are named in module order, not recipe order") {
-    auto const p = nr::resolve(nr::load_recipe(examples + "/int4_int8.yaml"), tiny_llama());
+    auto const p = nr::resolve(nr::load_recipe(examples + "/int4_int8.yaml"), nuq::test::tiny_llama_linears());
     auto const& q = *p.find(q0);
     CHECK(q.group == "group_1");          // the recipe's name
     CHECK(q.config_group == 0u);          // the written name: group_0
@@ -101,7 +92,7 @@ TEST_CASE("golden int4_int8: groups are named in module order, not recipe order"
 }
 
 TEST_CASE("formats and the quantizing modifier of each module") {
-    auto const p = nr::resolve(nr::load_recipe(examples + "/multiple_modifiers.yaml"), tiny_llama());
+    auto const p = nr::resolve(nr::load_recipe(examples + "/multiple_modifiers.yaml"), nuq::test::tiny_llama_linears());
     auto const& q = *p.find(q0);
     CHECK(q.modifier == 0u); // GPTQModifier
     CHECK(q.format == compression_format::int_quantized);
@@ -116,7 +107,7 @@ TEST_CASE("formats and the quantizing modifier of each module") {
     REQUIRE(why);
     CHECK_THAT(*why, Catch::Contains("GPTQModifier"));
 
-    auto const e2e = nr::resolve(nr::load_recipe(examples + "/e2e_gptq_awq.yaml"), tiny_llama());
+    auto const e2e = nr::resolve(nr::load_recipe(examples + "/e2e_gptq_awq.yaml"), nuq::test::tiny_llama_linears());
     CHECK(e2e.find(q0)->modifier == 1u);
     CHECK(e2e.find(q0)->format == compression_format::pack_quantized);
     CHECK(e2e.find(down0)->modifier == 2u);
@@ -234,10 +225,10 @@ quant_stage:
 TEST_CASE("needs_calibration reports static and local activations") {
     auto const fp8 = resolve_yaml("quant_stage: {quant_modifiers: {QuantizationModifier: {scheme: FP8}}}");
     CHECK_THAT(*nr::needs_calibration(fp8), Catch::Contains("static"));
-    auto const nvfp4 = nr::resolve(nr::load_recipe(examples + "/nvfp4_fp8.yaml"), tiny_llama());
+    auto const nvfp4 = nr::resolve(nr::load_recipe(examples + "/nvfp4_fp8.yaml"), nuq::test::tiny_llama_linears());
     CHECK_THAT(*nr::needs_calibration(nvfp4), Catch::Contains("local"));
     CHECK_THAT(*nr::needs_calibration(nvfp4), Catch::Contains("config_groups.group_1.input_activations"));
-    auto const dyn = nr::resolve(nr::load_recipe(examples + "/fp8_multiple_strategies.yaml"), tiny_llama());
+    auto const dyn = nr::resolve(nr::load_recipe(examples + "/fp8_multiple_strategies.yaml"), nuq::test::tiny_llama_linears());
     CHECK_FALSE(nr::needs_calibration(dyn));
     auto const sq = resolve_yaml(R"(
 quant_stage:

@@ -26,16 +26,29 @@ inline error cannot_pack(compression_format f, std::string const& where, std::st
                  "leave `format` out so that it is inferred from the scheme");
 }
 
+/// The format families, as bits of with_format's `Families`.
+enum family : unsigned { packed_int = 1, one_byte = 2, packed_fp4 = 4, every_family = 7 };
+
+/// The families a scheme's codes can be stored in (the others refuse its args).
+template <class Scheme>
+constexpr unsigned families_of() {
+    if constexpr (!Scheme::is_float) return packed_int | one_byte;
+    else if constexpr (Scheme::bits == 8) return one_byte;
+    else return packed_fp4;
+}
+
 /// Calls fn(make(rows, cols), pack_rows(t, r0, r1, codes, cols), append_qparams(q, out)) with
-/// the three steps of format f.
-template <class Fn>
+/// the three steps of format f. Families left out of `Families` are refused without
+/// instantiating fn for them (they would refuse the args of such a scheme anyway).
+template <unsigned Families = every_family, class Fn>
 decltype(auto) with_format(compression_format f, quant_args const& a, std::string const& where,
                            bit_layout layout, Fn&& fn) {
     switch (f) {
     case compression_format::pack_quantized:
-        if (a.is_float() || a.num_bits < 1 || a.num_bits > 8)
+        if (!(Families & packed_int) || a.is_float() || a.num_bits < 1 || a.num_bits > 8)
             throw cannot_pack(f, where, "it holds int codes of 1 to 8 bits");
-        return fn(
+        if constexpr (!(Families & packed_int)) break;
+        else return fn(
             [&](std::int64_t r, std::int64_t c) { return pack_quantized::codes_tensor(r, c, a, layout); },
             [&](tensor& t, std::int64_t r0, std::int64_t r1, std::uint8_t const* codes,
                 std::int64_t cols) {
@@ -48,24 +61,27 @@ decltype(auto) with_format(compression_format f, quant_args const& a, std::strin
     case compression_format::int_quantized:
     case compression_format::float_quantized:
     case compression_format::mxfp8_quantized:
-        if (a.num_bits > 8 || (a.is_float() && a.num_bits != 8))
+        if (!(Families & one_byte) || a.num_bits > 8 || (a.is_float() && a.num_bits != 8))
             throw cannot_pack(f, where, "it holds int codes of up to 8 bits or fp8 codes");
-        return fn([&](std::int64_t r, std::int64_t c) { return naive_quantized::codes_tensor(r, c, a); },
+        if constexpr (!(Families & one_byte)) break;
+        else return fn([&](std::int64_t r, std::int64_t c) { return naive_quantized::codes_tensor(r, c, a); },
                   [](tensor& t, std::int64_t r0, std::int64_t r1, std::uint8_t const* codes,
                      std::int64_t) { naive_quantized::pack_rows(t, r0, r1, codes); },
                   &naive_quantized::append_qparams);
     case compression_format::nvfp4_pack_quantized:
     case compression_format::mxfp4_pack_quantized:
-        if (!a.is_float() || a.num_bits != 4)
+        if (!(Families & packed_fp4) || !a.is_float() || a.num_bits != 4)
             throw cannot_pack(f, where, "it holds fp4 codes");
-        return fn([&](std::int64_t r, std::int64_t c) {
+        if constexpr (!(Families & packed_fp4)) break;
+        else return fn([&](std::int64_t r, std::int64_t c) {
                       return fp4_pack_quantized::codes_tensor(r, c, a, where);
                   },
                   [](tensor& t, std::int64_t r0, std::int64_t r1, std::uint8_t const* codes,
                      std::int64_t) { fp4_pack_quantized::pack_rows(t, r0, r1, codes); },
                   &fp4_pack_quantized::append_qparams);
-    default: throw cannot_pack(f, where, "it is not a weight compression format");
+    default: break;
     }
+    throw cannot_pack(f, where, "it is not a weight compression format");
 }
 } // namespace detail
 
@@ -89,7 +105,9 @@ template <class Quantizer, weight_element D>
 std::vector<tensor> quantize_and_pack(compression_format f, Quantizer const& qz, weight_view<D> w,
                                       quant_args const& a, quantize_options const& o,
                                       bit_layout layout = bit_layout::dense) {
-    return detail::with_format(f, a, o.where, layout, [&](auto make, auto pack_rows, auto rest) {
+    constexpr unsigned families = detail::families_of<typename Quantizer::scheme_type>();
+    return detail::with_format<families>(f, a, o.where, layout,
+                                         [&](auto make, auto pack_rows, auto rest) {
         std::vector<tensor> out;
         out.push_back(make(w.rows, w.cols));
         tensor& codes = out.back();
@@ -111,7 +129,8 @@ std::vector<tensor_spec> describe(compression_format f, Quantizer const& qz, qua
                                   std::string const& where = {},
                                   bit_layout layout = bit_layout::dense) {
     using scheme = typename Quantizer::scheme_type;
-    return detail::with_format(f, a, where, layout, [&](auto make, auto, auto) {
+    constexpr unsigned families = detail::families_of<scheme>();
+    return detail::with_format<families>(f, a, where, layout, [&](auto make, auto, auto) {
         std::vector<tensor_spec> out;
         tensor_spec codes;
         {

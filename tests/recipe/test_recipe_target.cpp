@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "recipe/recipe_test_util.hpp"
 #include "nuq/recipe/modules.hpp"
 #include "nuq/recipe/target.hpp"
 
@@ -115,13 +116,7 @@ TEST_CASE("Linear modules of the tiny Llama checkpoint, from its header and conf
     auto const config = nlohmann::json::parse(cf);
 
     auto const modules = nuq::recipe::linear_modules(tensors, config);
-    std::vector<std::string> expected;
-    for (int i = 0; i < 6; ++i)
-        for (auto s : {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
-                       "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"})
-            expected.push_back("model.layers." + std::to_string(i) + "." + s);
-    expected.push_back("lm_head");
-    CHECK(modules == expected);
+    CHECK(modules == nuq::test::tiny_llama_linears());
 }
 
 TEST_CASE("tied embeddings still have an lm_head Linear, and norms, embeddings and 3-D weights are not Linear") {
